@@ -1,0 +1,65 @@
+# Pagoda: the commands xv6 users know. CMake does the building underneath.
+#   make qemu       build everything and boot Pagoda to its shell (Ctrl-a x quits QEMU)
+#   make qemu-gdb   the same, stopped for gdb on tcp::26000 (then `make gdb` in another terminal)
+#   make test       host unit tests and the QEMU integration tests, under ctest
+#   make bench      the benchmarks (see bench/README.md)
+#   make clean      remove build/
+# Options: CPUS=3 (harts), KPT=per-process|global (kernel page-table design for make qemu).
+
+CPUS ?= 3
+KPT ?= per-process
+JOBS ?= $(shell nproc)
+HOST := build/host
+RISCV := build/riscv
+RISCV_GLOBAL := build/riscv-global
+KERNEL_DIR := $(if $(filter global,$(KPT)),$(RISCV_GLOBAL),$(RISCV))
+
+QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M -smp $(CPUS) -nographic \
+	-global virtio-mmio.force-legacy=false \
+	-drive file=$(RISCV)/fs.img,if=none,format=raw,id=x0 \
+	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
+
+.PHONY: all bootstrap host riscv riscv-global qemu qemu-gdb gdb test bench clean format
+
+all: host riscv riscv-global
+
+bootstrap:
+	@tools/bootstrap.sh
+
+host: bootstrap
+	@cmake -S . -B $(HOST) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(HOST) -j $(JOBS)
+
+riscv: host
+	@cmake -S . -B $(RISCV) -DCMAKE_TOOLCHAIN_FILE=cmake/riscv64-toolchain.cmake \
+		-DPAGODA_KERNEL_PAGETABLE=per-process -DPAGODA_HOST_BUILD=$(abspath $(HOST)) >/dev/null
+	@cmake --build $(RISCV) -j $(JOBS)
+
+riscv-global: host
+	@cmake -S . -B $(RISCV_GLOBAL) -DCMAKE_TOOLCHAIN_FILE=cmake/riscv64-toolchain.cmake \
+		-DPAGODA_KERNEL_PAGETABLE=global -DPAGODA_HOST_BUILD=$(abspath $(HOST)) >/dev/null
+	@cmake --build $(RISCV_GLOBAL) -j $(JOBS) --target kernel
+
+qemu: host riscv $(if $(filter global,$(KPT)),riscv-global)
+	qemu-system-riscv64 $(QEMUOPTS)
+
+qemu-gdb: host riscv $(if $(filter global,$(KPT)),riscv-global)
+	@echo "*** Now run 'make gdb' in another window." 1>&2
+	qemu-system-riscv64 $(QEMUOPTS) -S -gdb tcp::26000
+
+gdb:
+	gdb-multiarch -q -ex 'set architecture riscv:rv64' -ex 'file $(KERNEL_DIR)/kernel/kernel' \
+		-ex 'target remote localhost:26000'
+
+test: all
+	cd $(HOST) && ctest --output-on-failure -j 2 --timeout 1500
+
+bench: all
+	@python3 bench/run_bench.py --kernel $(RISCV)/kernel/kernel --kernel-global $(RISCV_GLOBAL)/kernel/kernel \
+		--fs $(RISCV)/fs.img --host-bench $(HOST)/bench/pagetable_bench --out bench
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

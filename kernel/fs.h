@@ -1,0 +1,67 @@
+/* xv6 ABI: the on-disk file-system format of xv6-riscv, byte for byte.
+   Shared by the kernel's file system, mkfs and fsck. C and C++.
+
+   Disk layout:
+   [ boot block | super block | log | inode blocks | free bit map | data blocks ] */
+#ifndef PAGODA_KERNEL_FS_H
+#define PAGODA_KERNEL_FS_H
+
+#include "kernel/types.h"
+
+#define ROOTINO 1 /* root i-number */
+#define BSIZE 1024 /* block size */
+
+struct superblock {
+  uint magic;      /* Must be FSMAGIC */
+  uint size;       /* Size of file system image (blocks) */
+  uint nblocks;    /* Number of data blocks */
+  uint ninodes;    /* Number of inodes. */
+  uint nlog;       /* Number of log blocks */
+  uint logstart;   /* Block number of first log block */
+  uint inodestart; /* Block number of first inode block */
+  uint bmapstart;  /* Block number of first free map block */
+};
+
+#define FSMAGIC 0x10203040
+
+#define NDIRECT 12
+#define NINDIRECT (BSIZE / sizeof(uint))
+#define MAXFILE (NDIRECT + NINDIRECT)
+
+/* On-disk inode structure */
+struct dinode {
+  short type;              /* File type */
+  short major;             /* Major device number (T_DEVICE only) */
+  short minor;             /* Minor device number (T_DEVICE only) */
+  short nlink;             /* Number of links to inode in file system */
+  uint size;               /* Size of file (bytes) */
+  uint addrs[NDIRECT + 1]; /* Data block addresses */
+};
+
+/* Inodes per block. */
+#define IPB (BSIZE / sizeof(struct dinode))
+
+/* Block containing inode i */
+#define IBLOCK(i, sb) ((i) / IPB + (sb).inodestart)
+
+/* Bitmap bits per block */
+#define BPB (BSIZE * 8)
+
+/* Block of free map containing bit for block b */
+#define BBLOCK(b, sb) ((b) / BPB + (sb).bmapstart)
+
+/* Directory is a file containing a sequence of dirent structures. */
+#define DIRSIZ 14
+
+struct dirent {
+  ushort inum;
+  char name[DIRSIZ];
+};
+
+/* The log header block (first block of the log area): n, then the home block numbers. */
+struct logheader {
+  int n;
+  int block[30 /* LOGSIZE */];
+};
+
+#endif
