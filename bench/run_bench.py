@@ -1,0 +1,457 @@
+#!/usr/bin/env python3
+"""Runs Pagoda's benchmarks and writes bench/results.{md,json} (issue 7; see bench/README.md).
+
+Guest benchmarks: boots each kernel page-table design under QEMU with `-icount shift=0,sleep=off`
+(virtual time advances with instructions, so figures repeat run to run) on one hart, runs `vmbench`
+at the shell, then `halt`. Each design is run --runs times, each time on a fresh private copy of
+fs.img. Host micro-benchmarks: runs the Google Benchmark binary of the page-table core if it exists.
+
+Not a test: nothing here passes or fails on a figure. A missing kernel or binary is reported in the
+output; the exit status is 1 only if no guest run produced figures.
+
+    python3 bench/run_bench.py --kernel build/riscv/kernel/kernel \\
+        --kernel-global build/riscv-global/kernel/kernel --fs build/riscv/fs.img \\
+        --host-bench build/host/bench/pagetable_bench --out bench
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
+import harness  # noqa: E402  (the QEMU test harness: boot, drive the console, halt)
+
+ICOUNT = "-icount shift=0,sleep=off"
+TICK_NS = 100  # QEMU virt's timebase is 10 MHz
+BENCH_RE = re.compile(r"^BENCH name=(\S+) (?:ticks_per_op=([0-9.]+) iters=(\d+) ticks=(\d+)|error=(\S+))",
+                      re.MULTILINE)
+# vmbench's benchmarks, one shell command per group (file_read_200kib reports the read half of
+# file_write_200kib's rounds, so the two run in one process).
+GROUPS = [["getpid"], ["fork_exit_wait"], ["fork_exit_wait_4mib"], ["exec"], ["sbrk_touch_4mib"],
+          ["pipe_4mib_512b"], ["file_write_200kib", "file_read_200kib"], ["copyin_write_4kib"]]
+README_BEGIN = "<!-- results:begin -->"
+README_END = "<!-- results:end -->"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--kernel", required=True, help="kernel with per-process kernel page tables")
+    p.add_argument("--kernel-global", default="", help="kernel with the global kernel page table")
+    p.add_argument("--fs", required=True, help="fs.img holding vmbench and nop (a copy is used)")
+    p.add_argument("--host-bench", default="", help="Google Benchmark binary of the page-table core")
+    p.add_argument("--out", default=os.path.join(ROOT, "bench"), help="directory for results.*")
+    p.add_argument("--runs", type=int, default=2, help="QEMU runs per design (default 2)")
+    p.add_argument("--timeout", type=float, default=420, help="bound on one QEMU run, seconds")
+    p.add_argument("--vmbench-args", default="", help="arguments for vmbench (e.g. -q, or names)")
+    p.add_argument("--designs", default="per-process,global", help="which designs to run")
+    p.add_argument("--host-bench-min-time", type=float, default=0.2,
+                   help="Google Benchmark --benchmark_min_time, seconds")
+    p.add_argument("--no-readme", action="store_true",
+                   help="do not refresh the figures between the markers in OUT/README.md")
+    return p.parse_args(argv)
+
+
+def qemu_version():
+    try:
+        out = subprocess.run(["qemu-system-riscv64", "--version"], capture_output=True, text=True,
+                             timeout=30).stdout
+        return out.splitlines()[0].strip() if out else "unknown"
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"unknown ({e})"
+
+
+def git_revision():
+    """The commit benchmarked, read-only; '+dirty' if the tree had uncommitted changes."""
+    try:
+        rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+        return (rev or "unknown") + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+# ---- guest runs ------------------------------------------------------------------------------
+
+def parse_vmbench(text):
+    """{name: {ticks_per_op, iters, ticks}} or {name: {error}} from vmbench's BENCH lines."""
+    results = {}
+    for m in BENCH_RE.finditer(text):
+        name, per_op, iters, ticks, error = m.groups()
+        if error is not None:
+            results[name] = {"error": error}
+        else:
+            results[name] = {"ticks_per_op": float(per_op), "iters": int(iters), "ticks": int(ticks)}
+    return results
+
+
+def vmbench_commands(extra):
+    """The shell commands of one run. By default one per benchmark group, so the runner can tell how
+    much wall time each took; if `extra` names benchmarks, just `vmbench EXTRA`."""
+    words = extra.split()
+    if any(not w.startswith("-") for w in words):
+        return [("vmbench " + extra).strip()]
+    flags = " ".join(words)
+    return [" ".join(["vmbench"] + ([flags] if flags else []) + group) for group in GROUPS]
+
+
+def guest_run(args, design, kernel, index):
+    """One boot: vmbench, then halt. Returns a record for results.json; never raises."""
+    record = {"design": design, "run": index, "kernel": kernel, "ok": False, "benchmarks": {},
+              "error": None, "console": ""}
+    tmpdir = tempfile.mkdtemp(prefix="pagoda-bench-")
+    image = os.path.join(tmpdir, "fs.img")
+    shutil.copyfile(args.fs, image)
+    qargs = argparse.Namespace(kernel=kernel, fs=args.fs, cpus=1, kpt=design, timeout=args.timeout,
+                               qemu_extra=ICOUNT)
+    q = harness.Qemu(qargs, image=image, cpus=1)
+    record["qemu_command"] = " ".join(q.command_line())
+    started = time.monotonic()
+    try:
+        q.start()
+        q.boot(timeout=min(120, args.timeout))
+        booted = time.monotonic()
+        for command in vmbench_commands(args.vmbench_args):
+            t0 = time.monotonic()
+            out = q.run(command, timeout=max(1, args.timeout - (t0 - started)))
+            wall = round(time.monotonic() - t0, 1)
+            found = parse_vmbench(out)
+            for b in found.values():
+                b["command"] = command
+                b["command_wall_seconds"] = wall
+            record["benchmarks"].update(found)
+            if "BENCH done" not in out:
+                record["error"] = f"`{command}` did not finish (no 'BENCH done')"
+                break
+        record["vmbench_wall_seconds"] = round(time.monotonic() - booted, 1)
+        try:
+            q.halt()
+        except harness.TestFailure as e:  # figures stand; note the unclean shutdown
+            record["halt_error"] = str(e).splitlines()[0]
+    except harness.TestFailure as e:
+        record["error"] = str(e).splitlines()[0]
+        if not record["benchmarks"]:
+            record["benchmarks"] = parse_vmbench(q.log)
+    except OSError as e:
+        record["error"] = f"could not run QEMU: {e}"
+    finally:
+        q.kill()
+        shutil.rmtree(tmpdir, ignore_errors=True)
+    record["wall_seconds"] = round(time.monotonic() - started, 1)
+    record["console"] = q.log[-20000:]
+    record["ok"] = record["error"] is None and any(
+        "ticks_per_op" in b for b in record["benchmarks"].values())
+    return record
+
+
+# ---- host micro-benchmarks -------------------------------------------------------------------
+
+def host_bench(args):
+    path = args.host_bench
+    if not path:
+        return {"status": "not requested"}
+    if not os.path.exists(path):
+        return {"status": f"not built ({path} does not exist)"}
+    cmd = [path, "--benchmark_format=json", "--benchmark_repetitions=3",
+           "--benchmark_report_aggregates_only=true",
+           f"--benchmark_min_time={args.host_bench_min_time}"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.SubprocessError) as e:
+        return {"status": f"failed to run: {e}", "command": " ".join(cmd)}
+    if proc.returncode != 0:
+        return {"status": f"exited {proc.returncode}", "command": " ".join(cmd),
+                "stderr": proc.stderr[-2000:]}
+    try:
+        data = json.loads(proc.stdout)
+    except json.JSONDecodeError as e:
+        return {"status": f"unreadable output: {e}", "command": " ".join(cmd)}
+    return {"status": "ok", "command": " ".join(cmd), "context": data.get("context", {}),
+            "benchmarks": data.get("benchmarks", [])}
+
+
+def host_table(host):
+    """Rows (name, mean, unit, cv%) from Google Benchmark's mean/cv aggregates."""
+    rows = {}
+    order = []
+    for b in host.get("benchmarks", []):
+        name = b.get("run_name", b.get("name", "?"))
+        kind = b.get("aggregate_name", "")
+        if name not in rows:
+            rows[name] = {}
+            order.append(name)
+        if kind == "mean" or not kind:
+            rows[name]["mean"] = b.get("cpu_time")
+            rows[name]["unit"] = b.get("time_unit", "ns")
+            rows[name]["items_per_second"] = b.get("items_per_second")
+        elif kind == "cv":
+            rows[name]["cv"] = b.get("cpu_time")
+    return [(n, rows[n]) for n in order]
+
+
+# ---- summaries -------------------------------------------------------------------------------
+
+def summarize(records, designs):
+    """{design: {bench: {mean, min, max, spread_pct, runs, values}}} over the successful runs."""
+    summary = {}
+    for design in designs:
+        per_bench = {}
+        for r in records:
+            if r["design"] != design:
+                continue
+            for name, b in r["benchmarks"].items():
+                per_bench.setdefault(name, {"values": [], "errors": []})
+                if "ticks_per_op" in b:
+                    per_bench[name]["values"].append(b["ticks_per_op"])
+                else:
+                    per_bench[name]["errors"].append(b["error"])
+        for name, s in per_bench.items():
+            v = s["values"]
+            if v:
+                mean = sum(v) / len(v)
+                s.update(mean=mean, min=min(v), max=max(v),
+                         spread_pct=(max(v) - min(v)) / mean * 100 if mean else 0.0)
+        summary[design] = per_bench
+    return summary
+
+
+def bench_order(records):
+    names = []
+    for r in records:
+        for name in r["benchmarks"]:
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def fmt_ticks(x):
+    return f"{x:,.2f}" if x < 100 else f"{x:,.0f}"
+
+
+def fmt_time(ticks):
+    ns = ticks * TICK_NS
+    if ns >= 1e6:
+        return f"{ns / 1e6:.2f} ms"
+    if ns >= 1e3:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns:.0f} ns"
+
+
+def guest_table(records, summary, designs, missing):
+    run_designs = [d for d in designs if d not in missing]
+    names = bench_order(records)
+    lines = []
+    head = ["benchmark"]
+    for d in run_designs:
+        head += [f"{d}: ticks/op (virtual time)", f"{d}: spread"]
+    if len(run_designs) == 2:
+        head.append(f"{run_designs[1]} / {run_designs[0]}")
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    for name in names:
+        row = [f"`{name}`"]
+        means = []
+        for d in run_designs:
+            s = summary.get(d, {}).get(name)
+            if s and "mean" in s:
+                n = len(s["values"])
+                row += [f"{fmt_ticks(s['mean'])} ({fmt_time(s['mean'])})",
+                        f"{s['spread_pct']:.2f}% ({fmt_ticks(s['min'])}–{fmt_ticks(s['max'])}, "
+                        f"{n} run{'s' if n != 1 else ''})"]
+                means.append(s["mean"])
+            elif s and s["errors"]:
+                row += ["error: " + s["errors"][0].replace("_", " "), ""]
+                means.append(None)
+            else:
+                row += ["—", ""]
+                means.append(None)
+        if len(run_designs) == 2:
+            row.append(f"{means[1] / means[0]:.3f}" if all(means) else "—")
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def wall_table(records, designs, missing):
+    """Host wall-clock seconds of each vmbench command (mean over the runs): what the figures cost
+    to make, and for the disk-bound benchmarks a hint of their real duration."""
+    run_designs = [d for d in designs if d not in missing]
+    commands = []
+    walls = {}
+    for r in records:
+        if not r["ok"]:
+            continue
+        for b in r["benchmarks"].values():
+            c = b.get("command")
+            if c is None:
+                continue
+            if c not in commands:
+                commands.append(c)
+            walls.setdefault((r["design"], c, r["run"]), b["command_wall_seconds"])
+    if not commands:
+        return []
+    L = ["Host wall-clock seconds per `vmbench` command (mean over the runs; includes exec and "
+         "console output):", "",
+         "| command | " + " | ".join(run_designs) + " |",
+         "|---|" + "---:|" * len(run_designs)]
+    for c in commands:
+        cells = []
+        for d in run_designs:
+            v = [w for (dd, cc, _), w in walls.items() if dd == d and cc == c]
+            cells.append(f"{sum(v) / len(v):.1f}" if v else "—")
+        L.append(f"| `{c}` | " + " | ".join(cells) + " |")
+    totals = [f"{r['design']} #{r['run']}: {r.get('vmbench_wall_seconds', '?')} s"
+              for r in records if r["ok"]]
+    L += ["", "All of vmbench per run: " + ", ".join(totals) + "."]
+    return L
+
+
+def render_markdown(meta, records, summary, designs, missing, host):
+    L = []
+    L.append("# Pagoda benchmark results")
+    L.append("")
+    L.append(f"- Date: {meta['date']}")
+    L.append(f"- Command: `{meta['command']}`")
+    L.append(f"- Source: git {meta['git']}")
+    L.append(f"- {meta['qemu_version']}, `{ICOUNT}`, 1 hart, 128 MiB; guest figures are ticks of "
+             f"the `time` CSR (10 MHz: 1 tick = 100 ns of virtual time, about 100 instructions)")
+    L.append(f"- Runs per design: {meta['runs']} (each boots a fresh copy of `{meta['fs']}`); "
+             "spread = (max − min) / mean over the runs")
+    L.append("")
+    L.append("## Guest benchmarks (`vmbench`)")
+    L.append("")
+    for d in designs:
+        if d in missing:
+            L.append(f"- **{d}**: not run: {missing[d]}")
+    for r in records:
+        if not r["ok"] or r.get("error") or r.get("halt_error"):
+            why = r.get("error") or r.get("halt_error") or "no figures"
+            L.append(f"- {r['design']} run {r['run']}: {why}")
+    if any(r["ok"] for r in records):
+        L.append("")
+        L += guest_table(records, summary, designs, missing)
+        L.append("")
+        L.append("Operations: `getpid` round trip; `fork_exit_wait` of the small vmbench process; "
+                 "`fork_exit_wait_4mib` the same after the parent grew by 4 MiB and touched every "
+                 "page; `exec` of `nop` (per exec, fork cost subtracted); `sbrk_touch_4mib` = "
+                 "sbrk(+4 MiB), touch every page, sbrk(−4 MiB); `pipe_4mib_512b` = 4 MiB through a "
+                 "pipe in 512-byte writes to a reader child; `file_write_200kib` / "
+                 "`file_read_200kib` = create+write / read back a 200 KiB file; "
+                 "`copyin_write_4kib` = one 4 KiB write to a pipe (reader drains).")
+        L.append("")
+        L += wall_table(records, designs, missing)
+    elif not missing or len(missing) < len(designs):
+        L.append("")
+        L.append("No guest run produced figures.")
+    L.append("")
+    L.append("## Host micro-benchmarks (`pagetable_bench`, Google Benchmark)")
+    L.append("")
+    if host.get("status") != "ok":
+        L.append(f"Not run: {host.get('status')}.")
+    else:
+        ctx = host.get("context", {})
+        L.append(f"- Command: `{host['command']}`")
+        L.append(f"- Host: {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
+                 f"Google Benchmark library built as {ctx.get('library_build_type', '?')}; CPU-time figures, noisier "
+                 "than the guest's (the machine is shared)")
+        L.append("")
+        L.append("| benchmark | mean CPU time | CV over 3 repetitions | items/s |")
+        L.append("|---|---:|---:|---:|")
+        for name, row in host_table(host):
+            mean, cv, ips = row.get("mean"), row.get("cv"), row.get("items_per_second")
+            cells = [f"`{name}`",
+                     "—" if mean is None else f"{mean:,.1f} {row.get('unit', '')}",
+                     "—" if cv is None else f"{cv * 100:.1f}%",
+                     "—" if ips is None else f"{ips:,.3g}"]
+            L.append("| " + " | ".join(cells) + " |")
+    L.append("")
+    return "\n".join(L)
+
+
+def update_readme(out_dir, markdown_section):
+    """Replaces the figures between the markers in OUT/README.md, if both markers are there."""
+    path = os.path.join(out_dir, "README.md")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return False
+    begin, end = text.find(README_BEGIN), text.find(README_END)
+    if begin < 0 or end < begin:
+        return False
+    new = text[:begin + len(README_BEGIN)] + "\n" + markdown_section.strip() + "\n" + text[end:]
+    if new != text:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(new)
+    return True
+
+
+def main():
+    args = parse_args()
+    designs = [d.strip() for d in args.designs.split(",") if d.strip()]
+    kernels = {"per-process": args.kernel, "global": args.kernel_global}
+    meta = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python3 " + " ".join(
+            [os.path.relpath(sys.argv[0], os.getcwd())] + sys.argv[1:]),
+        "git": git_revision(),
+        "qemu_version": qemu_version(),
+        "qemu_options": ICOUNT + " -smp 1",
+        "runs": args.runs,
+        "fs": args.fs,
+        "kernels": kernels,
+    }
+    os.makedirs(args.out, exist_ok=True)
+
+    missing = {}
+    records = []
+    for design in designs:
+        kernel = kernels.get(design, "")
+        if design not in kernels:
+            missing[design] = "unknown design"
+        elif not kernel or not os.path.exists(kernel):
+            missing[design] = f"kernel {kernel or '(none given)'} does not exist"
+        elif not os.path.exists(args.fs):
+            missing[design] = f"file system image {args.fs} does not exist"
+        if design in missing:
+            print(f"bench: {design}: not run: {missing[design]}", flush=True)
+            continue
+        for i in range(1, args.runs + 1):
+            print(f"bench: {design} run {i}/{args.runs} ...", flush=True)
+            rec = guest_run(args, design, kernel, i)
+            records.append(rec)
+            status = "ok" if rec["ok"] else f"FAILED: {rec['error']}"
+            print(f"bench: {design} run {i}: {status} ({rec['wall_seconds']} s)", flush=True)
+            for name, b in rec["benchmarks"].items():
+                print(f"    {name}: {b.get('ticks_per_op', 'error: ' + str(b.get('error')))}")
+
+    print("bench: host micro-benchmarks ...", flush=True)
+    host = host_bench(args)
+    print(f"bench: host micro-benchmarks: {host['status']}", flush=True)
+
+    summary = summarize(records, designs)
+    markdown = render_markdown(meta, records, summary, designs, missing, host)
+    with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
+        f.write(markdown)
+    with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:
+        json.dump({"meta": meta, "missing": missing, "summary": summary, "runs": records,
+                   "host": host}, f, indent=2)
+    ok = any(r["ok"] for r in records)
+    if ok and not args.no_readme:
+        # Under the README's own "## Figures" heading: drop the title, demote the sections.
+        section = markdown.split("\n", 1)[1].replace("\n## ", "\n### ")
+        update_readme(args.out, section)
+    print(markdown)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+// Trap handling: system calls, device interrupts, timer ticks, and faults in user programs.
+// xv6: trap.c
+#include "kernel/arch/riscv/trap.h"
+
+#include <cstdint>
+
+#include "kernel/arch/riscv/csr.h"
+#include "kernel/arch/riscv/memlayout.h"
+#include "kernel/arch/riscv/plic.h"
+#include "kernel/arch/riscv/timer.h"
+#include "kernel/dev/uart.h"
+#include "kernel/dev/virtio_disk.h"
+#include "kernel/lib/panic.h"
+#include "kernel/lib/print.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/proc/user_space.h"
+
+extern "C" {
+extern char trampoline[], uservec[], userret[];
+void kernelvec();
+}
+
+namespace pagoda {
+
+constinit SpinLock ticks_lock("time");
+constinit uint64_t ticks = 0;
+
+namespace {
+
+enum class DevIntr { kNone, kDevice, kTimer };
+
+// A name for an exception cause (priv spec table 4.2).
+const char* cause_name(uint64_t scause) {
+  switch (scause) {
+    case 0:
+      return "instruction address misaligned";
+    case 1:
+      return "instruction access fault";
+    case 2:
+      return "illegal instruction";
+    case 3:
+      return "breakpoint";
+    case 4:
+      return "load address misaligned";
+    case 5:
+      return "load access fault";
+    case 6:
+      return "store address misaligned";
+    case 7:
+      return "store access fault";
+    case 12:
+      return "instruction page fault";
+    case 13:
+      return "load page fault";
+    case 15:
+      return "store page fault";
+    default:
+      return "unexpected trap";
+  }
+}
+
+// An interrupt from the PLIC or the timer? xv6: devintr
+DevIntr dev_intr() {
+  uint64_t scause = riscv::r_scause();
+  if (scause == riscv::kScauseSupervisorExternal) {
+    int irq = plic_claim();
+    if (irq == riscv::kUart0Irq) {
+      uart_intr();
+    } else if (irq == riscv::kVirtio0Irq) {
+      virtio_disk_intr();
+    } else if (irq != 0) {
+      kprintf("unexpected interrupt irq=%d\n", irq);
+    }
+    if (irq != 0) plic_complete(irq);
+    return DevIntr::kDevice;
+  }
+  if (scause == riscv::kScauseSupervisorTimer) {
+    clock_intr();
+    return DevIntr::kTimer;
+  }
+  return DevIntr::kNone;
+}
+
+}  // namespace
+
+void clock_intr() {
+  if (cpuid() == 0) {
+    SpinLockGuard guard(ticks_lock);
+    ticks++;
+    wakeup(&ticks);
+  }
+  // Writing stimecmp also clears the pending timer interrupt (Sstc).
+  riscv::w_stimecmp(riscv::r_time() + riscv::kTimerInterval);
+}
+
+void trap_init_hart() {
+  riscv::w_stvec(reinterpret_cast<uint64_t>(&kernelvec));
+}
+
+// From uservec in the trampoline, on the process's kernel stack. xv6: usertrap
+extern "C" [[noreturn]] void usertrap() {
+  if ((riscv::r_sstatus() & riscv::kSstatusSpp) != 0) panic("usertrap: not from user mode");
+  // Traps in the kernel go to kerneltrap from now on.
+  riscv::w_stvec(reinterpret_cast<uint64_t>(&kernelvec));
+
+  Proc* p = myproc();
+  p->trapframe->epc = riscv::r_sepc();
+  uint64_t scause = riscv::r_scause();
+  DevIntr which = DevIntr::kNone;
+  if (scause == riscv::kScauseEcallU) {
+    if (killed(p)) exit(-1);
+    p->trapframe->epc += 4;  // return after the ecall
+    riscv::intr_on();        // sepc, scause, sstatus are saved: interrupts are fine now
+    syscall();
+  } else if ((which = dev_intr()) != DevIntr::kNone) {
+    // handled
+  } else {
+    kprintf("pid %d (%s): killed: %s at 0x%016lx (sepc 0x%016lx)\n", p->pid, p->name,
+            cause_name(scause), riscv::r_stval(), riscv::r_sepc());
+    set_killed(p);
+  }
+  if (killed(p)) exit(-1);
+  if (which == DevIntr::kTimer) yield();
+  usertrapret();
+}
+
+// Back to user space: the trampoline's userret switches to the user page table. xv6: usertrapret
+void usertrapret() {
+  Proc* p = myproc();
+  // Until sret, a trap would go to uservec with kernel state: keep interrupts off.
+  riscv::intr_off();
+  uint64_t trampoline_uservec = riscv::kTrampoline + (reinterpret_cast<uint64_t>(uservec) -
+                                                      reinterpret_cast<uint64_t>(trampoline));
+  riscv::w_stvec(trampoline_uservec);
+
+  p->trapframe->kernel_satp = riscv::r_satp();
+  p->trapframe->kernel_sp = p->kstack + riscv::kPageSize;
+  p->trapframe->kernel_trap = reinterpret_cast<uint64_t>(&usertrap);
+  p->trapframe->kernel_hartid = riscv::r_tp();
+
+  // sret to user mode with interrupts on.
+  uint64_t x = riscv::r_sstatus();
+  x &= ~riscv::kSstatusSpp;
+  x |= riscv::kSstatusSpie;
+  riscv::w_sstatus(x);
+  riscv::w_sepc(p->trapframe->epc);
+
+  uint64_t satp = proc_user_satp(p);
+  uint64_t trampoline_userret = riscv::kTrampoline + (reinterpret_cast<uint64_t>(userret) -
+                                                      reinterpret_cast<uint64_t>(trampoline));
+  reinterpret_cast<void (*)(uint64_t)>(trampoline_userret)(satp);
+  __builtin_unreachable();
+}
+
+// From kernelvec, on the current kernel stack. xv6: kerneltrap
+extern "C" void kerneltrap() {
+  uint64_t sepc = riscv::r_sepc();
+  uint64_t sstatus = riscv::r_sstatus();
+  uint64_t scause = riscv::r_scause();
+  if ((sstatus & riscv::kSstatusSpp) == 0) panic("kerneltrap: not from supervisor mode");
+  if (riscv::intr_get()) panic("kerneltrap: interrupts enabled");
+
+  DevIntr which = dev_intr();
+  if (which == DevIntr::kNone) {
+    panic("kerneltrap: %s (scause 0x%lx) sepc 0x%016lx stval 0x%016lx", cause_name(scause), scause,
+          sepc, riscv::r_stval());
+  }
+  if (which == DevIntr::kTimer && myproc() != nullptr) yield();
+  // yield() may have taken other traps: restore what sret needs.
+  riscv::w_sepc(sepc);
+  riscv::w_sstatus(sstatus);
+}
+
+}  // namespace pagoda

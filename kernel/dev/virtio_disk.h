@@ -1,0 +1,21 @@
+// The virtio-blk driver (virtio-mmio modern transport at VIRTIO0, IRQ 1). xv6: virtio_disk.c
+#pragma once
+
+namespace pagoda {
+
+struct Buf;
+
+enum class DiskOp : bool { kRead, kWrite };
+
+void virtio_disk_init();   // hart 0, before the first process; panics if no disk (a setup bug)
+void virtio_disk_intr();   // IRQ 1, called by the kernel core's device-interrupt dispatch
+
+// Reads or writes b->data from/to block b->blockno and sleeps until the device is done.
+// The caller holds b->lock. Several callers may have requests in flight at once.
+void virtio_disk_rw(Buf* b, DiskOp op);
+
+// The same for n locked buffers at once: all requests are in flight together (the log's commit
+// writes its blocks this way); returns when every one is done.
+void virtio_disk_rw_many(Buf* const* bufs, int n, DiskOp op);
+
+}  // namespace pagoda

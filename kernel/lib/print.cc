@@ -1,0 +1,67 @@
+// kprintf: formats with format_to and writes synchronously to the UART. xv6: printf.c
+#include "kernel/lib/print.h"
+
+#include "kernel/arch/riscv/csr.h"
+#include "kernel/dev/uart.h"
+#include "kernel/lib/format.h"
+#include "kernel/lib/panic.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/proc/cpu.h"
+
+namespace pagoda {
+namespace {
+
+constinit SpinLock g_print_lock("print");  // keeps one kprintf's output together
+constinit int g_panic_hart = -1;           // the hart that panicked, or -1
+
+void freeze_unless_panicking_hart() {
+  int hart = __atomic_load_n(&g_panic_hart, __ATOMIC_ACQUIRE);
+  if (hart >= 0 && hart != static_cast<int>(riscv::r_tp())) {
+    for (;;) {
+    }
+  }
+}
+
+}  // namespace
+
+bool panicking() {
+  return __atomic_load_n(&g_panic_hart, __ATOMIC_ACQUIRE) >= 0;
+}
+
+void kvprintf(const char* fmt, VaList ap) {
+  freeze_unless_panicking_hart();
+  bool locking = !panicking();
+  if (locking) g_print_lock.acquire();
+  format_to([](char c) { uart_putc_sync(c); }, fmt, ap);
+  if (locking) g_print_lock.release();
+}
+
+void kprintf(const char* fmt, ...) {
+  VaList ap;
+  __builtin_va_start(ap, fmt);
+  kvprintf(fmt, ap);
+  __builtin_va_end(ap);
+}
+
+[[noreturn]] void panic(const char* fmt, ...) {
+  riscv::intr_off();
+  int expected = -1;
+  int me = static_cast<int>(riscv::r_tp());
+  // The first hart to panic owns the console; a second panic elsewhere just freezes.
+  if (!__atomic_compare_exchange_n(&g_panic_hart, &expected, me, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE) &&
+      expected != me) {
+    for (;;) {
+    }
+  }
+  kprintf("panic: ");
+  VaList ap;
+  __builtin_va_start(ap, fmt);
+  kvprintf(fmt, ap);
+  __builtin_va_end(ap);
+  kprintf(" (hart %d)\n", me);
+  for (;;) {
+  }
+}
+
+}  // namespace pagoda

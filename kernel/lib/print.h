@@ -1,0 +1,12 @@
+// The kernel's printf, to the console (UART). Formats: see kernel/lib/format.h.
+#pragma once
+
+namespace pagoda {
+
+void kprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void kvprintf(const char* fmt, __builtin_va_list ap);
+
+// Set by panic(): from then on only the panicking hart prints; others freeze when they try.
+bool panicking();
+
+}  // namespace pagoda

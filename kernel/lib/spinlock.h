@@ -1,0 +1,43 @@
+// Spin locks with interrupt-disable nesting. xv6: spinlock.c, push_off/pop_off.
+#pragma once
+
+#include <cstdint>
+
+namespace pagoda {
+
+struct Cpu;
+
+// Disable interrupts on this hart, counting nesting; pop_off restores the state of the first push.
+void push_off();
+void pop_off();
+
+class SpinLock {
+ public:
+  constexpr explicit SpinLock(const char* name) : name_(name) {}
+  SpinLock(const SpinLock&) = delete;
+  SpinLock& operator=(const SpinLock&) = delete;
+
+  void acquire();
+  void release();
+  // True if this hart holds the lock (call with interrupts off).
+  bool holding() const;
+  const char* name() const { return name_; }
+
+ private:
+  uint32_t locked_ = 0;
+  const char* name_;
+  Cpu* cpu_ = nullptr;  // the holder, for holding() and debugging
+};
+
+class [[nodiscard]] SpinLockGuard {
+ public:
+  explicit SpinLockGuard(SpinLock& lock) : lock_(lock) { lock_.acquire(); }
+  ~SpinLockGuard() { lock_.release(); }
+  SpinLockGuard(const SpinLockGuard&) = delete;
+  SpinLockGuard& operator=(const SpinLockGuard&) = delete;
+
+ private:
+  SpinLock& lock_;
+};
+
+}  // namespace pagoda

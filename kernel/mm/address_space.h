@@ -1,0 +1,290 @@
+// AddressSpace<Format, Memory>: a process's user memory (xv6's uvm* functions and copyin/copyout),
+// with xv6's layout: text and data from VA 0, then the guard page and stack, then the heap, all
+// below size(); at the top, the trampoline (MAXVA - 4096) and the trapframe just below it, neither
+// user-accessible.
+//
+// Every change to which pages are user-accessible goes through map_user() / unmap_user(), the one
+// place that tells the optional MappingObserver. All operations are failure-atomic.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/lib/panic.h"
+#include "kernel/lib/result.h"
+#include "kernel/mm/addr.h"
+#include "kernel/mm/mapping_observer.h"
+#include "kernel/mm/memory.h"
+#include "kernel/mm/page_table.h"
+#include "kernel/mm/perm.h"
+
+namespace pagoda::mm {
+
+template <class Format, PhysMemory Memory>
+class AddressSpace {
+ public:
+  using Table = PageTable<Format, Memory>;
+  using Pte = typename Format::Pte;
+  static constexpr uint64_t kTrampolineVa = Format::kMaxVa - kPageSize;  // xv6: TRAMPOLINE
+  static constexpr uint64_t kTrapframeVa = kTrampolineVa - kPageSize;    // xv6: TRAPFRAME
+
+  constexpr AddressSpace() = default;  // an empty handle
+
+  // xv6: proc_pagetable. An empty user space with the trampoline (R|X) and the trapframe (R|W)
+  // mapped; the caller keeps owning both frames.
+  static Result<AddressSpace> create(Memory& mem, PhysAddr trampoline, PhysAddr trapframe) {
+    Result<Table> table = Table::create(mem);
+    if (!table) return table.error();
+    Status status = table.value().map(VirtAddr(kTrampolineVa), kPageSize, trampoline,
+                                      Perm::kRead | Perm::kExec);
+    if (status.ok()) {
+      status = table.value().map(VirtAddr(kTrapframeVa), kPageSize, trapframe,
+                                 Perm::kRead | Perm::kWrite);
+    }
+    if (!status.ok()) {
+      table.value().destroy_tables();  // the leaves are the caller's frames
+      return status.error();
+    }
+    AddressSpace space;
+    space.table_ = table.value();
+    return space;
+  }
+
+  uint64_t size() const { return size_; }
+  Table& table() { return table_; }
+  const Table& table() const { return table_; }
+  uint64_t limit() const { return limit_; }
+  // grow() beyond max_size fails with kOutOfRange. Never above the trapframe.
+  void set_limit(uint64_t max_size) { limit_ = max_size < kTrapframeVa ? max_size : kTrapframeVa; }
+  // Told of every change to the user-accessible pages from now on (nullptr: nobody).
+  void set_observer(MappingObserver* observer) { observer_ = observer; }
+
+  // xv6: uvmalloc. Grows to new_size with zeroed pages mapped perm | kRead | kUser (xv6 adds PTE_R
+  // and PTE_U the same way). A new_size not above size() changes nothing.
+  Status grow(uint64_t new_size, Perm perm) {
+    if (new_size <= size_) return {};
+    if (new_size > limit_) return Error::kOutOfRange;
+    const uint64_t from = page_round_up(size_);
+    const uint64_t to = page_round_up(new_size);
+    if (to > from) {
+      PAGODA_TRY(map_user(VirtAddr(from), to - from, perm | Perm::kRead | Perm::kUser));
+    }
+    size_ = new_size;
+    return {};
+  }
+
+  // xv6: uvmdealloc. Shrinks to new_size, freeing the whole pages above it. A new_size not below
+  // size() changes nothing.
+  void shrink(uint64_t new_size) {
+    if (new_size >= size_) return;
+    const uint64_t from = page_round_up(new_size);
+    const uint64_t to = page_round_up(size_);
+    if (to > from) unmap_user(VirtAddr(from), (to - from) / kPageSize);
+    size_ = new_size;
+  }
+
+  // xv6: uvmcopy, as fork uses it. child must be a fresh space (size 0; else kInvalid). On failure
+  // the child is unchanged.
+  Status copy_to(AddressSpace& child) const {
+    if (child.size_ != 0) return Error::kInvalid;
+    PAGODA_TRY(table_.copy_to(child.table_, size_));
+    const uint64_t end = page_round_up(size_);
+    const Status told = child.notify_map(VirtAddr(0), end);
+    if (!told.ok()) {
+      child.free_user_pages(VirtAddr(0), end / kPageSize);
+      return told;
+    }
+    child.size_ = size_;
+    return {};
+  }
+
+  // xv6: uvmclear. Makes the page at va inaccessible to user mode (exec's stack guard page).
+  // kOutOfRange above size(), kNotMapped if there is no page.
+  Status clear_user(VirtAddr va) {
+    va = va.page_round_down();
+    if (va.value() >= page_round_up(size_)) return Error::kOutOfRange;
+    Pte* pte = table_.walk(va);
+    if (pte == nullptr || !pte->valid()) return Error::kNotMapped;
+    if (!pte->user()) return {};
+    if (observer_ != nullptr) observer_->on_unmap(va, kPageSize);
+    *pte = pte->with_perm(pte->perm() & ~Perm::kUser);
+    return {};
+  }
+
+  // xv6: proc_freepagetable. Frees the user frames and every table; the trampoline and trapframe
+  // frames stay the caller's. Leaves an empty handle.
+  void destroy() {
+    if (!table_.valid()) return;
+    const uint64_t end = page_round_up(size_);
+    if (end > 0) unmap_user(VirtAddr(0), end / kPageSize);
+    const Status status = table_.unmap(VirtAddr(kTrapframeVa), 2, FreeFrames::kNo);
+    if (!status.ok() || !table_.destroy().ok()) {
+      panic("AddressSpace::destroy: unexpected mappings in the user page table");
+    }
+    size_ = 0;
+  }
+
+  // xv6: copyin. Every byte of [src, src + len) must be in a user-accessible page (kBadAddress).
+  Status copy_in(void* dst, VirtAddr src, uint64_t len) const {
+    PAGODA_TRY(check_user_range(src, len, Access::kRead));
+    char* out = static_cast<char*>(dst);
+    for (uint64_t done = 0; done < len;) {
+      const VirtAddr va = src + done;
+      const uint64_t n = chunk(va, len - done);
+      __builtin_memcpy(out + done, user_ptr(va), n);
+      done += n;
+    }
+    return {};
+  }
+
+  // xv6: copyout. Every byte of [dst, dst + len) must be in a user-accessible, writable page
+  // (kBadAddress, and nothing is written).
+  Status copy_out(VirtAddr dst, const void* src, uint64_t len) {
+    PAGODA_TRY(check_user_range(dst, len, Access::kWrite));
+    const char* in = static_cast<const char*>(src);
+    for (uint64_t done = 0; done < len;) {
+      const VirtAddr va = dst + done;
+      const uint64_t n = chunk(va, len - done);
+      __builtin_memcpy(user_ptr(va), in + done, n);
+      done += n;
+    }
+    return {};
+  }
+
+  // xv6: copyinstr. Copies a NUL-terminated string of at most max bytes (NUL included) and returns
+  // its length. kBadAddress if it runs into an inaccessible page before its NUL, kTooBig if there is
+  // no NUL within max bytes. dst is only meaningful on success.
+  Result<uint64_t> copy_in_str(char* dst, VirtAddr src, uint64_t max) const {
+    for (uint64_t done = 0; done < max;) {
+      const VirtAddr va = src + done;
+      if (va.value() >= Format::kMaxVa || !user_page(va.page_round_down(), Access::kRead)) {
+        return Error::kBadAddress;
+      }
+      const uint64_t n = chunk(va, max - done);
+      const char* in = static_cast<const char*>(user_ptr(va));
+      for (uint64_t i = 0; i < n; ++i) {
+        dst[done + i] = in[i];
+        if (in[i] == '\0') return done + i;
+      }
+      done += n;
+    }
+    return Error::kTooBig;
+  }
+
+ private:
+  enum class Access { kRead, kWrite };
+
+  // The one place user pages are added: maps fresh zeroed frames and tells the observer. If the
+  // observer fails, the frames go back (tables the mapping created stay, empty, and are freed
+  // with the tree).
+  Status map_user(VirtAddr va, uint64_t size, Perm perm) {
+    PAGODA_TRY(table_.map_zeroed(va, size, perm));
+    const Status told = notify_map(va, size);
+    if (!told.ok()) free_user_pages(va, size / kPageSize);
+    return told;
+  }
+
+  // The one place user pages are removed: tells the observer, then unmaps and frees.
+  void unmap_user(VirtAddr va, uint64_t npages) {
+    notify_unmap(va, npages * kPageSize);
+    free_user_pages(va, npages);
+  }
+
+  void free_user_pages(VirtAddr va, uint64_t npages) {
+    if (!table_.unmap(va, npages, FreeFrames::kYes).ok()) {
+      panic("AddressSpace: user page missing below size (0x%lx)",
+            static_cast<unsigned long>(va.value()));
+    }
+  }
+
+  // Reports the user-accessible pages of [va, va + size) to the observer in runs of contiguous
+  // frames with equal permissions. If the observer refuses a run, the runs already reported are
+  // withdrawn and the error returned.
+  Status notify_map(VirtAddr va, uint64_t size) {
+    if (observer_ == nullptr) return {};
+    VirtAddr run_va;
+    PhysAddr run_pa;
+    uint64_t run_size = 0;
+    Perm run_perm = Perm::kNone;
+    const uint64_t end = va.value() + size;
+    for (uint64_t a = va.value(); a <= end; a += kPageSize) {
+      const Pte* pte = a < end ? table_.walk(VirtAddr(a)) : nullptr;
+      const bool user = pte != nullptr && pte->valid() && pte->user();
+      if (run_size > 0 && user && pte->phys() == run_pa + run_size && pte->perm() == run_perm) {
+        run_size += kPageSize;
+        continue;
+      }
+      if (run_size > 0) {
+        const Status told = observer_->on_map(run_va, run_size, run_pa, run_perm);
+        if (!told.ok()) {
+          notify_unmap(va, run_va - va);
+          return told;
+        }
+        run_size = 0;
+      }
+      if (user) {
+        run_va = VirtAddr(a);
+        run_pa = pte->phys();
+        run_perm = pte->perm();
+        run_size = kPageSize;
+      }
+    }
+    return {};
+  }
+
+  // Reports the user-accessible pages of [va, va + size) as going away, in runs of contiguous VAs.
+  void notify_unmap(VirtAddr va, uint64_t size) {
+    if (observer_ == nullptr) return;
+    uint64_t run_start = 0;
+    uint64_t run_size = 0;
+    const uint64_t end = va.value() + size;
+    for (uint64_t a = va.value(); a <= end; a += kPageSize) {
+      const Pte* pte = a < end ? table_.walk(VirtAddr(a)) : nullptr;
+      if (pte != nullptr && pte->valid() && pte->user()) {
+        if (run_size == 0) run_start = a;
+        run_size += kPageSize;
+      } else if (run_size > 0) {
+        observer_->on_unmap(VirtAddr(run_start), run_size);
+        run_size = 0;
+      }
+    }
+  }
+
+  // The frame behind a user page that may be accessed that way, or nullptr.
+  const Pte* user_page(VirtAddr va0, Access access) const {
+    const Pte* pte = table_.walk(va0);
+    if (pte == nullptr || !pte->valid() || !pte->user()) return nullptr;
+    if (access == Access::kWrite && !pte->writable()) return nullptr;
+    return pte;
+  }
+
+  Status check_user_range(VirtAddr start, uint64_t len, Access access) const {
+    if (len == 0) return {};
+    if (start.value() >= Format::kMaxVa || len > Format::kMaxVa - start.value()) {
+      return Error::kBadAddress;
+    }
+    const uint64_t last = page_round_down(start.value() + len - 1);
+    for (uint64_t a = page_round_down(start.value()); a <= last; a += kPageSize) {
+      if (user_page(VirtAddr(a), access) == nullptr) return Error::kBadAddress;
+    }
+    return {};
+  }
+
+  // How many bytes from va up to the end of its page, at most `left`.
+  static uint64_t chunk(VirtAddr va, uint64_t left) {
+    const uint64_t in_page = kPageSize - va.page_offset();
+    return in_page < left ? in_page : left;
+  }
+
+  // Where the kernel reaches the (already checked) user byte at va.
+  void* user_ptr(VirtAddr va) const {
+    const Pte* pte = table_.walk(va.page_round_down());
+    return static_cast<char*>(table_.memory().ptr(pte->phys())) + va.page_offset();
+  }
+
+  Table table_;
+  uint64_t size_ = 0;
+  uint64_t limit_ = kTrapframeVa;
+  MappingObserver* observer_ = nullptr;
+};
+
+}  // namespace pagoda::mm

@@ -1,0 +1,134 @@
+// FrameAllocator<Lock>: the physical page allocator (xv6 kalloc.c). Free frames form a list
+// threaded through the frames themselves; a frame is reached at pa + virt_offset (the kernel's
+// direct map: offset 0; host tests: a host buffer). It is a PhysMemory, so page tables can use it
+// directly. The kernel-wide instance lives in kernel/mm/kernel_* (kernel core).
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "kernel/lib/panic.h"
+#include "kernel/lib/result.h"
+#include "kernel/mm/addr.h"
+
+namespace pagoda::mm {
+
+template <class Lock>
+class FrameAllocator {
+ public:
+  // Arguments go to the lock's constructor (SpinLock takes its name). constexpr, so the kernel can
+  // have a constinit instance.
+  template <class... LockArgs>
+  constexpr explicit FrameAllocator(LockArgs&&... lock_args)
+      : lock_(std::forward<LockArgs>(lock_args)...) {}
+  FrameAllocator(const FrameAllocator&) = delete;
+  FrameAllocator& operator=(const FrameAllocator&) = delete;
+
+  // xv6: kinit/freerange. Hands every whole page in [start, end) to the allocator. Once only.
+  void add_range(PhysAddr start, PhysAddr end, uint64_t virt_offset) {
+    const uint64_t first = page_round_up(start.value());
+    const uint64_t last = page_round_down(end.value());
+    {
+      Guard guard(lock_);
+      if (total_ != 0) panic("FrameAllocator::add_range: called twice");
+      if (first >= last) panic("FrameAllocator::add_range: empty range 0x%lx..0x%lx",
+                               static_cast<unsigned long>(start.value()),
+                               static_cast<unsigned long>(end.value()));
+      start_ = first;
+      end_ = last;
+      offset_ = virt_offset;
+      total_ = (last - first) / kPageSize;
+    }
+    for (uint64_t pa = first; pa < last; pa += kPageSize) free(PhysAddr(pa));
+  }
+
+  // xv6: kalloc. The page is filled with 5s so that code reading it before writing shows up.
+  Result<PhysAddr> alloc() {
+    uint64_t pa;
+    {
+      Guard guard(lock_);
+      if (free_count_ == 0) return Error::kNoMemory;
+      pa = head_;
+      head_ = *link(pa);
+      --free_count_;
+    }
+    __builtin_memset(ptr(PhysAddr(pa)), kAllocJunk, kPageSize);
+    return PhysAddr(pa);
+  }
+
+  // xv6: kfree. The page is filled with 1s to catch dangling references. A misaligned address, one
+  // outside the range, or a frame that is already free is a kernel bug: panic with the address.
+  void free(PhysAddr frame) {
+    const uint64_t pa = frame.value();
+    if (!page_aligned(pa) || pa < start_ || pa >= end_) {
+      panic("kfree: bad frame 0x%lx", static_cast<unsigned long>(pa));
+    }
+    Guard guard(lock_);
+    // A free frame still holds the 1s after its link. Only if it does is the (slow) list search
+    // needed to tell a double free from a page that happens to hold 1s.
+    if (holds_free_junk(pa) && on_free_list_locked(pa)) {
+      panic("kfree: double free of 0x%lx", static_cast<unsigned long>(pa));
+    }
+    __builtin_memset(ptr(frame), kFreeJunk, kPageSize);
+    *link(pa) = head_;
+    head_ = pa;
+    ++free_count_;
+  }
+
+  uint64_t free_pages() const {
+    Guard guard(lock_);
+    return free_count_;
+  }
+  uint64_t total_pages() const {
+    Guard guard(lock_);
+    return total_;
+  }
+  void* ptr(PhysAddr pa) const { return reinterpret_cast<void*>(pa.value() + offset_); }
+
+  // PhysMemory, so PageTable and AddressSpace can allocate from here directly.
+  Result<PhysAddr> alloc_page() { return alloc(); }
+  void free_page(PhysAddr pa) { free(pa); }
+
+  static constexpr unsigned char kAllocJunk = 5;
+  static constexpr unsigned char kFreeJunk = 1;
+
+ private:
+  class Guard {
+   public:
+    explicit Guard(Lock& lock) : lock_(lock) { lock_.acquire(); }
+    ~Guard() { lock_.release(); }
+    Guard(const Guard&) = delete;
+    Guard& operator=(const Guard&) = delete;
+
+   private:
+    Lock& lock_;
+  };
+
+  uint64_t* link(uint64_t pa) const { return static_cast<uint64_t*>(ptr(PhysAddr(pa))); }
+
+  bool holds_free_junk(uint64_t pa) const {
+    const unsigned char* bytes = static_cast<const unsigned char*>(ptr(PhysAddr(pa)));
+    for (uint64_t i = sizeof(uint64_t); i < kPageSize; ++i) {
+      if (bytes[i] != kFreeJunk) return false;
+    }
+    return true;
+  }
+
+  bool on_free_list_locked(uint64_t pa) const {
+    uint64_t p = head_;
+    for (uint64_t i = 0; i < free_count_; ++i, p = *link(p)) {
+      if (p == pa) return true;
+    }
+    return false;
+  }
+
+  mutable Lock lock_;  // protects head_, free_count_ and the links in free frames
+  uint64_t head_ = 0;
+  uint64_t free_count_ = 0;
+  uint64_t start_ = 0;  // [start_, end_): the frames this allocator owns; set once by add_range
+  uint64_t end_ = 0;
+  uint64_t offset_ = 0;
+  uint64_t total_ = 0;
+};
+
+}  // namespace pagoda::mm

@@ -1,0 +1,143 @@
+// exec: load an ELF executable into a fresh address space, build the argument stack, and only
+// then replace the old image. xv6: exec.c, sys_exec
+#include "kernel/proc/exec.h"
+
+#include "kernel/arch/riscv/memlayout.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/log.h"
+#include "kernel/lib/string.h"
+#include "kernel/param.h"
+#include "kernel/proc/elf.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/proc/sysproc.h"
+#include "kernel/proc/user_space.h"
+#include "kernel/proc/user_stack.h"
+
+namespace pagoda {
+namespace {
+
+using mm::kPageSize;
+using mm::Perm;
+using mm::VirtAddr;
+
+// elf::Reader over a locked inode.
+class InodeReader {
+ public:
+  explicit InodeReader(Inode* ip) : ip_(ip) {}
+  bool read(void* dst, uint64_t off, uint64_t n) {
+    if (off > UINT32_MAX || n > UINT32_MAX - off) return false;
+    int got = readi(ip_, false, reinterpret_cast<uint64_t>(dst), static_cast<uint32_t>(off),
+                    static_cast<uint32_t>(n));
+    return got >= 0 && static_cast<uint64_t>(got) == n;
+  }
+
+ private:
+  Inode* ip_;
+};
+
+// Map and fill one segment of `as`. xv6: the loop in exec, loadseg
+Status load_segment(UserAddressSpace& as, InodeReader& reader, const elf::Segment& seg) {
+  PAGODA_TRY(as.grow(seg.vaddr + seg.memsz, seg.perm));
+  for (uint64_t done = 0; done < seg.filesz; done += kPageSize) {
+    auto pa = as.table().translate(VirtAddr(seg.vaddr + done));
+    if (!pa.ok()) return pa.error();
+    uint64_t n = seg.filesz - done < kPageSize ? seg.filesz - done : kPageSize;
+    if (!reader.read(kernel_memory().ptr(*pa), seg.offset + done, n)) return Error::kInvalid;
+  }
+  return {};
+}
+
+// Read the program into `as`; returns the entry point. Runs inside a file-system transaction.
+Result<uint64_t> load_program(UserAddressSpace& as, const char* path) {
+  Inode* ip = namei(path);
+  if (ip == nullptr) return Error::kNotFound;
+  ilock(ip);
+  InodeReader reader(ip);
+  // Leave room for the guard and stack pages below the trapframe.
+  auto image = elf::parse(reader, riscv::kTrapframe - 2 * kPageSize);
+  Status status = image.ok() ? Status() : Status(image.error());
+  for (int i = 0; status.ok() && i < image->count; ++i) {
+    if (as.size() > image->segments[i].vaddr) {
+      status = Error::kInvalid;  // parse() sorts; a shared page is refused there too
+      break;
+    }
+    status = load_segment(as, reader, image->segments[i]);
+  }
+  iunlockput(ip);
+  if (!status.ok()) return status.error();
+  return image->entry;
+}
+
+const char* last_component(const char* path) {
+  const char* last = path;
+  for (const char* s = path; *s != '\0'; ++s)
+    if (*s == '/') last = s + 1;
+  return last;
+}
+
+}  // namespace
+
+int exec(const char* path, const char* const* argv, int argc) {
+  if (argc < 0 || argc > MAXARG) return -1;
+  Proc* p = myproc();
+  auto fresh = user_space_new(p);
+  if (!fresh.ok()) return -1;
+  UserAddressSpace as = *fresh;
+
+  begin_op();
+  auto entry = load_program(as, path);
+  end_op();
+  if (!entry.ok()) {
+    as.destroy();
+    return -1;
+  }
+
+  // A guard page (no U: user access faults) and one stack page. xv6: USERSTACK = 1
+  uint64_t stack_guard = mm::page_round_up(as.size());
+  Result<uint64_t> sp = Error::kNoMemory;
+  if (as.grow(stack_guard + 2 * kPageSize, Perm::kRead | Perm::kWrite).ok() &&
+      as.clear_user(VirtAddr(stack_guard)).ok()) {
+    uint64_t top = stack_guard + 2 * kPageSize;
+    sp = push_args(as, top, top - kPageSize, argv, argc);
+  }
+  if (!sp.ok()) {
+    as.destroy();
+    return -1;
+  }
+
+  // Commit: nothing can fail from here on.
+  safestrcpy(p->name, last_component(path), sizeof(p->name));
+  user_space_commit(p, as);
+  p->trapframe->epc = *entry;
+  p->trapframe->sp = *sp;
+  p->trapframe->a1 = *sp;  // argv; argc goes to a0 as the return value
+  return argc;
+}
+
+int64_t sys_exec() {
+  char path[MAXPATH];
+  if (!arg_str(0, path, sizeof(path)).ok()) return -1;
+  uint64_t uargv = arg_addr(1);
+  char* argv[MAXARG] = {};
+  int argc = 0;
+  int64_t result = -1;
+  for (;;) {
+    uint64_t uarg;
+    if (argc == MAXARG) goto out;  // no room for the terminating null pointer's slot
+    if (!fetch_addr(uargv + static_cast<uint64_t>(argc) * sizeof(uint64_t), &uarg).ok()) goto out;
+    if (uarg == 0) break;
+    auto page = kernel_memory().alloc_page();
+    if (!page.ok()) goto out;
+    argv[argc] = static_cast<char*>(kernel_memory().ptr(*page));
+    argc += 1;
+    if (!fetch_str(uarg, argv[argc - 1], kPageSize).ok()) goto out;
+  }
+  result = exec(path, argv, argc);
+out:
+  for (int i = 0; i < argc; ++i)
+    kernel_memory().free_page(mm::PhysAddr(reinterpret_cast<uint64_t>(argv[i])));
+  return result;
+}
+
+}  // namespace pagoda

@@ -1,0 +1,397 @@
+// The process table, the scheduler, sleep/wakeup and the process life cycle. xv6: proc.c
+#include "kernel/proc/proc.h"
+
+#include "kernel/arch/riscv/csr.h"
+#include "kernel/arch/riscv/memlayout.h"
+#include "kernel/arch/riscv/trap.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/fs_init.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/log.h"
+#include "kernel/lib/panic.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/string.h"
+#include "kernel/proc/user_space.h"
+
+extern "C" {
+void swtch(pagoda::riscv::Context* old, pagoda::riscv::Context* next);
+extern const char initcode_start[], initcode_end[];
+}
+
+namespace pagoda {
+namespace {
+
+constinit Cpu g_cpus[NCPU];
+constinit Proc g_procs[NPROC];
+constinit Proc* g_initproc = nullptr;
+
+constinit SpinLock g_pid_lock("nextpid");  // protects g_next_pid
+constinit int g_next_pid = 1;
+
+// Protects every Proc::parent, and keeps wait() from missing an exit's wakeup. Taken before any
+// p->lock. xv6: wait_lock
+constinit SpinLock g_wait_lock("wait_lock");
+
+int alloc_pid() {
+  SpinLockGuard guard(g_pid_lock);
+  return g_next_pid++;
+}
+
+// Free everything p owns and mark it unused. Caller holds p->lock. xv6: freeproc
+void free_proc_locked(Proc* p) {
+  user_space_release(p);
+  if (p->trapframe != nullptr) {
+    kernel_memory().free_page(mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
+  }
+  p->trapframe = nullptr;
+  p->pid = 0;
+  p->parent = nullptr;
+  p->name[0] = '\0';
+  p->chan = nullptr;
+  p->killed = false;
+  p->xstate = 0;
+  p->state = ProcState::kUnused;
+}
+
+[[noreturn]] void fork_ret();
+
+// An unused slot, set up to start in fork_ret with a trapframe and an empty address space.
+// Returns it with p->lock held, or nullptr (table full or no memory). xv6: allocproc
+Proc* alloc_proc() {
+  Proc* p = nullptr;
+  for (Proc& q : g_procs) {
+    q.lock.acquire();
+    if (q.state == ProcState::kUnused) {
+      p = &q;
+      break;
+    }
+    q.lock.release();
+  }
+  if (p == nullptr) return nullptr;
+
+  p->pid = alloc_pid();
+  p->state = ProcState::kUsed;
+  auto frame = kernel_memory().alloc_page();
+  if (!frame.ok()) {
+    free_proc_locked(p);
+    p->lock.release();
+    return nullptr;
+  }
+  p->trapframe = static_cast<riscv::TrapFrame*>(kernel_memory().ptr(*frame));
+  memset(p->trapframe, 0, sizeof(riscv::TrapFrame));
+  auto space = user_space_new(p);
+  if (!space.ok() || !user_space_attach(p, *space).ok()) {
+    free_proc_locked(p);
+    p->lock.release();
+    return nullptr;
+  }
+  p->context = {};
+  p->context.ra = reinterpret_cast<uint64_t>(&fork_ret);
+  p->context.sp = p->kstack + riscv::kPageSize;
+  return p;
+}
+
+// A new process's first scheduling lands here, holding p->lock from the scheduler. xv6: forkret
+[[noreturn]] void fork_ret() {
+  static constinit bool first = true;
+  myproc()->lock.release();
+  if (first) {
+    // The file system sleeps on disk I/O, so it cannot be mounted from main().
+    first = false;
+    fs_mount_root(ROOTDEV);
+  }
+  usertrapret();
+}
+
+// Give p's children to init. Caller holds g_wait_lock. xv6: reparent
+void reparent_locked(Proc* p) {
+  for (Proc& child : g_procs) {
+    if (child.parent == p) {
+      child.parent = g_initproc;
+      wakeup(g_initproc);
+    }
+  }
+}
+
+const char* state_name(ProcState s) {
+  switch (s) {
+    case ProcState::kUnused:
+      return "unused";
+    case ProcState::kUsed:
+      return "used";
+    case ProcState::kSleeping:
+      return "sleep ";
+    case ProcState::kRunnable:
+      return "runble";
+    case ProcState::kRunning:
+      return "run   ";
+    case ProcState::kZombie:
+      return "zombie";
+  }
+  return "???";
+}
+
+}  // namespace
+
+int cpuid() {
+  return static_cast<int>(riscv::r_tp());
+}
+
+Cpu* mycpu() {
+  return &g_cpus[cpuid()];
+}
+
+Proc* myproc() {
+  push_off();
+  Proc* p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+int proc_slot(const Proc* p) {
+  return static_cast<int>(p - g_procs);
+}
+
+void proc_init() {
+  for (Proc& p : g_procs) p.kstack = riscv::kKernelStack(static_cast<uint64_t>(proc_slot(&p)));
+}
+
+void user_init() {
+  Proc* p = alloc_proc();
+  if (p == nullptr) panic("user_init: no memory for the first process");
+  g_initproc = p;
+
+  // One page at address 0 holding initcode, which execs /init. xv6: userinit, uvmfirst
+  uint64_t size = static_cast<uint64_t>(initcode_end - initcode_start);
+  if (size > riscv::kPageSize) panic("user_init: initcode is %lu bytes", size);
+  UserAddressSpace& as = p->space->as;
+  if (!as.grow(riscv::kPageSize, mm::Perm::kRead | mm::Perm::kWrite | mm::Perm::kExec).ok() ||
+      !as.copy_out(mm::VirtAddr(0), initcode_start, size).ok()) {
+    panic("user_init: cannot load initcode");
+  }
+  p->trapframe->epc = 0;
+  p->trapframe->sp = riscv::kPageSize;
+  safestrcpy(p->name, "initcode", sizeof(p->name));
+  p->cwd = namei("/");
+  p->state = ProcState::kRunnable;
+  p->lock.release();
+}
+
+Status grow_proc(int64_t n) {
+  UserAddressSpace& as = myproc()->space->as;
+  uint64_t size = as.size();
+  if (n > 0) {
+    if (static_cast<uint64_t>(n) > riscv::kTrapframe - size) return Error::kNoMemory;
+    return as.grow(size + static_cast<uint64_t>(n), mm::Perm::kRead | mm::Perm::kWrite);
+  }
+  if (n < 0) {
+    uint64_t dec = 0 - static_cast<uint64_t>(n);
+    if (dec > size) return Error::kOutOfRange;
+    as.shrink(size - dec);
+  }
+  return {};
+}
+
+int fork() {
+  Proc* p = myproc();
+  Proc* np = alloc_proc();
+  if (np == nullptr) return -1;
+  if (!p->space->as.copy_to(np->space->as).ok()) {
+    free_proc_locked(np);
+    np->lock.release();
+    return -1;
+  }
+  *np->trapframe = *p->trapframe;
+  np->trapframe->a0 = 0;  // fork returns 0 in the child
+  for (int i = 0; i < NOFILE; ++i)
+    if (p->ofile[i] != nullptr) np->ofile[i] = filedup(p->ofile[i]);
+  np->cwd = idup(p->cwd);
+  safestrcpy(np->name, p->name, sizeof(np->name));
+  int pid = np->pid;
+  np->lock.release();
+
+  {
+    SpinLockGuard guard(g_wait_lock);
+    np->parent = p;
+  }
+  {
+    SpinLockGuard guard(np->lock);
+    np->state = ProcState::kRunnable;
+  }
+  return pid;
+}
+
+void exit(int status) {
+  Proc* p = myproc();
+  if (p == g_initproc) panic("init exiting with status %d", status);
+
+  for (File*& f : p->ofile) {
+    if (f != nullptr) {
+      fileclose(f);
+      f = nullptr;
+    }
+  }
+  begin_op();
+  iput(p->cwd);
+  end_op();
+  p->cwd = nullptr;
+
+  g_wait_lock.acquire();
+  reparent_locked(p);
+  wakeup(p->parent);  // the parent may be sleeping in wait()
+  p->lock.acquire();
+  p->xstate = status;
+  p->state = ProcState::kZombie;
+  g_wait_lock.release();
+
+  sched();
+  panic("zombie exit");
+}
+
+int wait(uint64_t status_addr) {
+  Proc* p = myproc();
+  SpinLockGuard guard(g_wait_lock);
+  for (;;) {
+    bool have_kids = false;
+    for (Proc& child : g_procs) {
+      if (child.parent != p) continue;
+      SpinLockGuard child_guard(child.lock);  // child's exit may still be running
+      have_kids = true;
+      if (child.state == ProcState::kZombie) {
+        int pid = child.pid;
+        if (status_addr != 0 &&
+            !p->space->as.copy_out(mm::VirtAddr(status_addr), &child.xstate, sizeof(child.xstate))
+                 .ok()) {
+          return -1;
+        }
+        free_proc_locked(&child);
+        return pid;
+      }
+    }
+    if (!have_kids || killed(p)) return -1;
+    sleep(p, g_wait_lock);  // exit() wakes us with wakeup(parent)
+  }
+}
+
+void scheduler() {
+  Cpu* c = mycpu();
+  c->proc = nullptr;
+  for (;;) {
+    // Interrupts on so devices can wake processes; off again before looking at the table,
+    // so that a process's state does not change under us between check and swtch.
+    riscv::intr_on();
+    riscv::intr_off();
+    bool found = false;
+    for (Proc& p : g_procs) {
+      SpinLockGuard guard(p.lock);
+      if (p.state != ProcState::kRunnable) continue;
+      // The process releases its lock and re-acquires it before switching back here.
+      p.state = ProcState::kRunning;
+      c->proc = &p;
+      user_space_switch_kernel(&p);
+      swtch(&c->context, &p.context);
+      user_space_switch_kernel(nullptr);
+      c->proc = nullptr;
+      found = true;
+    }
+    if (!found) asm volatile("wfi");  // nothing to run: wait for an interrupt
+  }
+}
+
+void sched() {
+  Proc* p = myproc();
+  if (!p->lock.holding()) panic("sched: p->lock not held");
+  if (mycpu()->noff != 1) panic("sched: locks held (%d)", mycpu()->noff);
+  if (p->state == ProcState::kRunning) panic("sched: running");
+  if (riscv::intr_get()) panic("sched: interruptible");
+  // intena belongs to this kernel thread, not to the hart.
+  bool intena = mycpu()->intena;
+  swtch(&p->context, &mycpu()->context);
+  mycpu()->intena = intena;
+}
+
+void yield() {
+  Proc* p = myproc();
+  SpinLockGuard guard(p->lock);
+  p->state = ProcState::kRunnable;
+  sched();
+}
+
+void sleep(const void* chan, SpinLock& lock) {
+  Proc* p = myproc();
+  // Holding p->lock means no wakeup(chan) can run between releasing `lock` and sleeping:
+  // wakeup takes p->lock.
+  p->lock.acquire();
+  lock.release();
+  p->chan = chan;
+  p->state = ProcState::kSleeping;
+  sched();
+  p->chan = nullptr;
+  p->lock.release();
+  lock.acquire();
+}
+
+void wakeup(const void* chan) {
+  Proc* me = myproc();
+  for (Proc& p : g_procs) {
+    if (&p == me) continue;
+    SpinLockGuard guard(p.lock);
+    if (p.state == ProcState::kSleeping && p.chan == chan) p.state = ProcState::kRunnable;
+  }
+}
+
+int kill(int pid) {
+  if (pid <= 0) return -1;
+  for (Proc& p : g_procs) {
+    SpinLockGuard guard(p.lock);
+    if (p.pid == pid && p.state != ProcState::kUnused) {
+      p.killed = true;
+      // Wake it so it notices on its way back to user space.
+      if (p.state == ProcState::kSleeping) p.state = ProcState::kRunnable;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+void set_killed(Proc* p) {
+  SpinLockGuard guard(p->lock);
+  p->killed = true;
+}
+
+bool killed(Proc* p) {
+  SpinLockGuard guard(p->lock);
+  return p->killed;
+}
+
+Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len) {
+  if (user_dst) return myproc()->space->as.copy_out(mm::VirtAddr(dst), src, len);
+  memmove(reinterpret_cast<void*>(dst), src, len);
+  return {};
+}
+
+Status either_copyin(void* dst, bool user_src, uint64_t src, uint64_t len) {
+  if (user_src) return user_copy_in(myproc(), dst, src, len);
+  memmove(dst, reinterpret_cast<const void*>(src), len);
+  return {};
+}
+
+void procdump() {
+  // No locks: ^P must work even when the machine is wedged.
+  kprintf("\n");
+  for (Proc& p : g_procs) {
+    if (p.state == ProcState::kUnused) continue;
+    kprintf("%d %s %s\n", p.pid, state_name(p.state), p.name);
+  }
+}
+
+uint64_t count_procs() {
+  uint64_t n = 0;
+  for (Proc& p : g_procs) {
+    SpinLockGuard guard(p.lock);
+    if (p.state != ProcState::kUnused) ++n;
+  }
+  return n;
+}
+
+}  // namespace pagoda

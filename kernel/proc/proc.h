@@ -1,0 +1,70 @@
+// Processes: the table, the scheduler, sleep/wakeup, fork/exit/wait/kill. xv6: proc.c
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/arch/riscv/trapframe.h"
+#include "kernel/lib/result.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/param.h"
+#include "kernel/proc/cpu.h"
+
+namespace pagoda {
+
+struct File;
+struct Inode;
+struct UserSpace;  // kernel/mm/kernel_memory.h: the process's user address space
+
+enum class ProcState : uint8_t { kUnused, kUsed, kSleeping, kRunnable, kRunning, kZombie };
+
+struct Proc {
+  SpinLock lock{"proc"};
+
+  // Protected by lock.
+  ProcState state = ProcState::kUnused;
+  const void* chan = nullptr;  // sleeping on chan if non-null
+  bool killed = false;
+  int xstate = 0;  // exit status for the parent's wait
+  int pid = 0;
+
+  // Protected by the global wait lock (proc.cc).
+  Proc* parent = nullptr;
+
+  // Private to the process; no lock needed.
+  uint64_t kstack = 0;                    // virtual address of the kernel stack
+  UserSpace* space = nullptr;             // user memory; the only way to its page table
+  riscv::TrapFrame* trapframe = nullptr;  // for the trampoline
+  riscv::Context context{};               // swtch() here to run the process
+  File* ofile[NOFILE] = {};
+  Inode* cwd = nullptr;
+  char name[16] = {};
+};
+
+Proc* myproc();
+bool killed(Proc* p);
+void set_killed(Proc* p);
+
+void sleep(const void* chan, SpinLock& lock);  // xv6 sleep
+void wakeup(const void* chan);                 // xv6 wakeup
+
+// Copy to/from either a user address (of the current process) or a kernel address.
+Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len);
+Status either_copyin(void* dst, bool user_src, uint64_t src, uint64_t len);
+
+// Process life cycle (system calls build on these).
+void proc_init();               // xv6 procinit
+void user_init();               // xv6 userinit: the first process
+[[noreturn]] void scheduler();  // each hart's scheduler loop
+void sched();                   // switch to the scheduler; caller holds only p->lock
+void yield();                   // give up the CPU for one round
+int fork();                     // child's pid, or -1
+[[noreturn]] void exit(int status);
+int wait(uint64_t status_addr);  // user address for the status, or 0
+int kill(int pid);
+Status grow_proc(int64_t n);  // xv6 growproc
+void procdump();              // ^P: list processes
+uint64_t count_procs();       // processes not UNUSED (sysinfo)
+
+int proc_slot(const Proc* p);  // index in the process table (kernel stack, space slot)
+
+}  // namespace pagoda

@@ -1,0 +1,102 @@
+// System-call dispatch by number (a7) and the argument helpers. xv6: syscall.c
+#include "kernel/proc/syscall.h"
+
+#include "kernel/fs/sysfile.h"
+#include "kernel/lib/print.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/sysproc.h"
+#include "kernel/proc/user_space.h"
+#include "kernel/syscall.h"
+
+namespace pagoda {
+namespace {
+
+using Handler = int64_t (*)();
+
+// Indexed by the xv6 numbers of kernel/syscall.h; gaps are null.
+struct SyscallTable {
+  Handler entries[SYS_copystats + 1] = {};
+  constexpr SyscallTable() {
+    entries[SYS_fork] = sys_fork;
+    entries[SYS_exit] = sys_exit;
+    entries[SYS_wait] = sys_wait;
+    entries[SYS_pipe] = sys_pipe;
+    entries[SYS_read] = sys_read;
+    entries[SYS_kill] = sys_kill;
+    entries[SYS_exec] = sys_exec;
+    entries[SYS_fstat] = sys_fstat;
+    entries[SYS_chdir] = sys_chdir;
+    entries[SYS_dup] = sys_dup;
+    entries[SYS_getpid] = sys_getpid;
+    entries[SYS_sbrk] = sys_sbrk;
+    entries[SYS_sleep] = sys_sleep;
+    entries[SYS_uptime] = sys_uptime;
+    entries[SYS_open] = sys_open;
+    entries[SYS_write] = sys_write;
+    entries[SYS_mknod] = sys_mknod;
+    entries[SYS_unlink] = sys_unlink;
+    entries[SYS_link] = sys_link;
+    entries[SYS_mkdir] = sys_mkdir;
+    entries[SYS_close] = sys_close;
+    entries[SYS_sysinfo] = sys_sysinfo;
+    entries[SYS_kpgtbl] = sys_kpgtbl;
+    entries[SYS_halt] = sys_halt;
+    entries[SYS_copystats] = sys_copystats;
+  }
+};
+constexpr SyscallTable kSyscalls;
+
+}  // namespace
+
+uint64_t arg_raw(int n) {
+  const riscv::TrapFrame* tf = myproc()->trapframe;
+  switch (n) {
+    case 0:
+      return tf->a0;
+    case 1:
+      return tf->a1;
+    case 2:
+      return tf->a2;
+    case 3:
+      return tf->a3;
+    case 4:
+      return tf->a4;
+    case 5:
+      return tf->a5;
+  }
+  return 0;  // kernel bug in a handler; an unused argument reads as 0
+}
+
+int arg_int(int n) {
+  return static_cast<int>(arg_raw(n));
+}
+
+uint64_t arg_addr(int n) {
+  return arg_raw(n);
+}
+
+Result<uint64_t> arg_str(int n, char* buf, uint64_t max) {
+  return fetch_str(arg_addr(n), buf, max);
+}
+
+Status fetch_addr(uint64_t addr, uint64_t* out) {
+  return user_copy_in(myproc(), out, addr, sizeof(*out));
+}
+
+Result<uint64_t> fetch_str(uint64_t addr, char* buf, uint64_t max) {
+  return user_copy_in_str(myproc(), buf, addr, max);
+}
+
+void syscall() {
+  Proc* p = myproc();
+  uint64_t num = p->trapframe->a7;
+  if (num < sizeof(kSyscalls.entries) / sizeof(kSyscalls.entries[0]) &&
+      kSyscalls.entries[num] != nullptr) {
+    p->trapframe->a0 = static_cast<uint64_t>(kSyscalls.entries[num]());
+  } else {
+    kprintf("pid %d (%s): unknown sys call %lu\n", p->pid, p->name, num);
+    p->trapframe->a0 = static_cast<uint64_t>(-1);
+  }
+}
+
+}  // namespace pagoda

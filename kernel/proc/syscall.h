@@ -1,0 +1,24 @@
+// System-call dispatch and argument helpers. xv6: syscall.c
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/lib/result.h"
+
+namespace pagoda {
+
+// The n-th system-call argument (a0..a5) of the current process.
+uint64_t arg_raw(int n);
+int arg_int(int n);
+uint64_t arg_addr(int n);
+// Copies the NUL-terminated string argument n into buf (at most max bytes including the NUL).
+Result<uint64_t> arg_str(int n, char* buf, uint64_t max);
+
+// Read a uint64 / a string at a user address of the current process.
+Status fetch_addr(uint64_t addr, uint64_t* out);
+Result<uint64_t> fetch_str(uint64_t addr, char* buf, uint64_t max);
+
+// Dispatch the system call in the current process's trapframe (a7), result to a0.
+void syscall();
+
+}  // namespace pagoda

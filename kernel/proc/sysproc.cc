@@ -1,0 +1,96 @@
+// Process system calls: argument decoding around proc.cc and exec.cc. xv6: sysproc.c
+#include "kernel/proc/sysproc.h"
+
+#include "kernel/arch/riscv/memlayout.h"
+#include "kernel/arch/riscv/timer.h"
+#include "kernel/lib/print.h"
+#include "kernel/lib/spinlock.h"
+#include "kernel/proc/exec.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/proc/user_space.h"
+#include "kernel/sysinfo.h"
+
+namespace pagoda {
+
+int64_t sys_fork() {
+  return fork();
+}
+
+int64_t sys_exit() {
+  exit(arg_int(0));
+}
+
+int64_t sys_wait() {
+  return wait(arg_addr(0));
+}
+
+int64_t sys_kill() {
+  return kill(arg_int(0));
+}
+
+int64_t sys_getpid() {
+  return myproc()->pid;
+}
+
+int64_t sys_sbrk() {
+  int64_t n = arg_int(0);
+  uint64_t old = myproc()->space->as.size();
+  if (!grow_proc(n).ok()) return -1;
+  return static_cast<int64_t>(old);
+}
+
+int64_t sys_sleep() {
+  int n = arg_int(0);
+  if (n < 0) n = 0;
+  SpinLockGuard guard(ticks_lock);
+  uint64_t start = ticks;
+  while (ticks - start < static_cast<uint64_t>(n)) {
+    if (killed(myproc())) return -1;
+    sleep(&ticks, ticks_lock);
+  }
+  return 0;
+}
+
+int64_t sys_uptime() {
+  SpinLockGuard guard(ticks_lock);
+  return static_cast<int64_t>(ticks);
+}
+
+int64_t sys_sysinfo() {
+  struct sysinfo info {};
+  info.freemem = free_memory_bytes();
+  info.nproc = count_procs();
+  if (!myproc()->space->as.copy_out(mm::VirtAddr(arg_addr(0)), &info, sizeof(info)).ok()) return -1;
+  return 0;
+}
+
+int64_t sys_kpgtbl() {
+  Proc* p = myproc();
+  p->space->as.table().print([](const char* line) { kprintf("%s\n", line); });
+  return 0;
+}
+
+// Power off through the virt test device (qemu hw/misc/sifive_test.c): 0x5555 passes; a failure
+// code is (code << 16) | 0x3333 and becomes QEMU's exit status.
+int64_t sys_halt() {
+  int code = arg_int(0);
+  uint32_t value = code == 0 ? 0x5555u : ((static_cast<uint32_t>(code) << 16) | 0x3333u);
+  *reinterpret_cast<volatile uint32_t*>(riscv::kTestDevice) = value;
+  return -1;  // not reached when QEMU powers off
+}
+
+}  // namespace pagoda
+
+namespace pagoda {
+
+int64_t sys_copystats() {
+  struct copystats stats {};
+  stats.copyin = copy_in_calls();
+  stats.copyinstr = copy_in_str_calls();
+  if (!myproc()->space->as.copy_out(mm::VirtAddr(arg_addr(0)), &stats, sizeof(stats)).ok())
+    return -1;
+  return 0;
+}
+
+}  // namespace pagoda

@@ -1,0 +1,22 @@
+// Process system calls. xv6: sysproc.c
+#pragma once
+
+#include <cstdint>
+
+namespace pagoda {
+
+int64_t sys_fork();
+int64_t sys_exit();
+int64_t sys_wait();
+int64_t sys_kill();
+int64_t sys_exec();
+int64_t sys_getpid();
+int64_t sys_sbrk();
+int64_t sys_sleep();
+int64_t sys_uptime();
+int64_t sys_sysinfo();
+int64_t sys_kpgtbl();
+int64_t sys_halt();
+int64_t sys_copystats();
+
+}  // namespace pagoda

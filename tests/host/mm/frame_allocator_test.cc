@@ -1,0 +1,162 @@
+#include "kernel/mm/frame_allocator.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <set>
+
+#include "kernel/arch/riscv/sv39.h"
+#include "kernel/mm/page_table.h"
+
+namespace pagoda::mm {
+namespace {
+
+struct LockStats {
+  bool held = false;
+  int acquisitions = 0;
+};
+
+// Checks the allocator takes its lock around every access and never twice. Its constructor
+// argument comes through FrameAllocator's (as SpinLock's name does in the kernel).
+class CheckingLock {
+ public:
+  explicit CheckingLock(LockStats* stats) : stats_(stats) {}
+  void acquire() {
+    EXPECT_FALSE(stats_->held);
+    stats_->held = true;
+    ++stats_->acquisitions;
+  }
+  void release() {
+    EXPECT_TRUE(stats_->held);
+    stats_->held = false;
+  }
+
+ private:
+  LockStats* stats_;
+};
+
+constexpr uint64_t kPages = 16;
+constexpr uint64_t kStart = 0x80000000;  // the fake physical address of buffer_[0]
+
+class FrameAllocatorTest : public ::testing::Test {
+ protected:
+  FrameAllocatorTest()
+      : buffer_(static_cast<unsigned char*>(std::aligned_alloc(kPageSize, kPages * kPageSize))) {}
+  ~FrameAllocatorTest() override { std::free(buffer_); }
+
+  uint64_t offset() const { return reinterpret_cast<uint64_t>(buffer_) - kStart; }
+  void add_all() { alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + kPages * kPageSize), offset()); }
+  bool filled(PhysAddr pa, unsigned char byte, uint64_t from = 0) {
+    const auto* p = static_cast<const unsigned char*>(alloc_.ptr(pa));
+    for (uint64_t i = from; i < kPageSize; ++i) {
+      if (p[i] != byte) return false;
+    }
+    return true;
+  }
+
+  unsigned char* buffer_;
+  LockStats lock_;
+  FrameAllocator<CheckingLock> alloc_{&lock_};
+};
+
+TEST_F(FrameAllocatorTest, CountsAndExhaustion) {
+  add_all();
+  EXPECT_EQ(alloc_.total_pages(), kPages);
+  EXPECT_EQ(alloc_.free_pages(), kPages);
+  std::set<uint64_t> seen;
+  for (uint64_t i = 0; i < kPages; ++i) {
+    auto pa = alloc_.alloc();
+    ASSERT_TRUE(pa.ok());
+    EXPECT_TRUE(pa->page_aligned());
+    EXPECT_GE(pa->value(), kStart);
+    EXPECT_LT(pa->value(), kStart + kPages * kPageSize);
+    EXPECT_TRUE(seen.insert(pa->value()).second) << "handed out twice";
+    EXPECT_EQ(alloc_.free_pages(), kPages - i - 1);
+  }
+  auto none = alloc_.alloc();
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error(), Error::kNoMemory);
+  for (uint64_t pa : seen) alloc_.free(PhysAddr(pa));
+  EXPECT_EQ(alloc_.free_pages(), kPages);
+  EXPECT_EQ(alloc_.total_pages(), kPages);
+  EXPECT_FALSE(alloc_.alloc().error() == Error::kNoMemory);
+}
+
+TEST_F(FrameAllocatorTest, JunkFills) {
+  add_all();
+  auto pa = alloc_.alloc().value();
+  EXPECT_TRUE(filled(pa, 5));
+  alloc_.free(pa);
+  EXPECT_TRUE(filled(pa, 1, sizeof(uint64_t)));  // the first word links the free list
+  EXPECT_EQ(alloc_.alloc().value(), pa);         // LIFO, like xv6
+}
+
+TEST_F(FrameAllocatorTest, RangeIsRoundedToWholePages) {
+  alloc_.add_range(PhysAddr(kStart + 1), PhysAddr(kStart + 4 * kPageSize - 1), offset());
+  EXPECT_EQ(alloc_.total_pages(), 2u);  // pages 1 and 2
+  std::set<uint64_t> got{alloc_.alloc()->value(), alloc_.alloc()->value()};
+  EXPECT_EQ(got, (std::set<uint64_t>{kStart + kPageSize, kStart + 2 * kPageSize}));
+  EXPECT_FALSE(alloc_.alloc().ok());
+}
+
+TEST_F(FrameAllocatorTest, LockTakenForEveryOperation) {
+  LockStats& lock = lock_;
+  add_all();
+  int n = lock.acquisitions;
+  auto pa = alloc_.alloc().value();
+  EXPECT_EQ(lock.acquisitions, n + 1);
+  alloc_.free(pa);
+  EXPECT_EQ(lock.acquisitions, n + 2);
+  (void)alloc_.free_pages();
+  (void)alloc_.total_pages();
+  EXPECT_EQ(lock.acquisitions, n + 4);
+  EXPECT_FALSE(lock.held);
+}
+
+TEST_F(FrameAllocatorTest, IsAPhysMemoryForPageTables) {
+  static_assert(PhysMemory<FrameAllocator<CheckingLock>>);
+  add_all();
+  auto table = PageTable<riscv::Sv39, FrameAllocator<CheckingLock>>::create(alloc_).value();
+  ASSERT_TRUE(table.map_zeroed(VirtAddr(0), 2 * kPageSize, Perm::kRead).ok());
+  EXPECT_EQ(alloc_.free_pages(), kPages - 5);
+  ASSERT_TRUE(table.unmap(VirtAddr(0), 2, FreeFrames::kYes).ok());
+  ASSERT_TRUE(table.destroy().ok());
+  EXPECT_EQ(alloc_.free_pages(), kPages);
+}
+
+using FrameAllocatorDeathTest = FrameAllocatorTest;
+
+TEST_F(FrameAllocatorDeathTest, FreeingAMisalignedPagePanicsWithTheAddress) {
+  add_all();
+  EXPECT_DEATH(alloc_.free(PhysAddr(kStart + 8)), "kfree: bad frame 0x80000008");
+}
+
+TEST_F(FrameAllocatorDeathTest, FreeingOutsideTheRangePanics) {
+  add_all();
+  EXPECT_DEATH(alloc_.free(PhysAddr(kStart - kPageSize)), "kfree: bad frame 0x7ffff000");
+  EXPECT_DEATH(alloc_.free(PhysAddr(kStart + kPages * kPageSize)), "kfree: bad frame 0x80010000");
+}
+
+TEST_F(FrameAllocatorDeathTest, DoubleFreePanics) {
+  add_all();
+  auto pa = alloc_.alloc().value();
+  alloc_.free(pa);
+  EXPECT_DEATH(alloc_.free(pa), "kfree: double free of 0x8000f000");
+}
+
+TEST_F(FrameAllocatorTest, APageThatMerelyHoldsOnesIsNotADoubleFree) {
+  add_all();
+  auto pa = alloc_.alloc().value();
+  std::memset(alloc_.ptr(pa), 1, kPageSize);
+  alloc_.free(pa);
+  EXPECT_EQ(alloc_.free_pages(), kPages);
+}
+
+TEST_F(FrameAllocatorDeathTest, AddRangeTwicePanics) {
+  add_all();
+  EXPECT_DEATH(add_all(), "add_range: called twice");
+}
+
+}  // namespace
+}  // namespace pagoda::mm

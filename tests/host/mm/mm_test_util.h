@@ -1,0 +1,55 @@
+// Helpers shared by the memory-core tests: the formats every typed suite runs over, and ways to look
+// at a whole table tree so that "unchanged" can be asserted exactly.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "kernel/arch/riscv/sv39.h"
+#include "kernel/arch/x86/i386.h"
+#include "kernel/mm/page_table.h"
+#include "tests/host/support/fake_memory.h"
+
+namespace pagoda::mm::testing_util {
+
+using Formats = ::testing::Types<riscv::Sv39, x86::I386>;
+
+// Names typed tests by format ("sv39", "i386") instead of 0, 1.
+struct FormatNames {
+  template <class Format>
+  static std::string GetName(int) {
+    return Format::kName;
+  }
+};
+
+// Bytes of virtual address space one entry at `level` covers.
+template <class Format>
+constexpr uint64_t span(int level) {
+  return kPageSize << (Format::kIndexBits * level);
+}
+
+// The whole tree as vmprint lines: equal dumps mean equal trees (every valid PTE, every level).
+template <class Table>
+std::vector<std::string> dump(const Table& table) {
+  std::vector<std::string> lines;
+  table.print([&](const char* line) { lines.emplace_back(line); });
+  return lines;
+}
+
+// The number of valid entries in the table page at pa.
+template <class Format>
+int valid_entries(test::FakeMemory& mem, PhysAddr table) {
+  const auto* pte = static_cast<const typename Format::Pte*>(mem.ptr(table));
+  int n = 0;
+  for (size_t i = 0; i < Format::kEntries; ++i) n += pte[i].valid() ? 1 : 0;
+  return n;
+}
+
+template <class Format>
+typename Format::Pte entry(test::FakeMemory& mem, PhysAddr table, size_t index) {
+  return static_cast<const typename Format::Pte*>(mem.ptr(table))[index];
+}
+
+}  // namespace pagoda::mm::testing_util

@@ -1,0 +1,78 @@
+// FsBuilder, the library under mkfs: failed calls change nothing, directories and links.
+#include "tools/fslib/builder.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/host/tools/test_util.h"
+#include "tools/fsck/checker.h"
+#include "tools/fslib/dir.h"
+#include "tools/fslib/inode.h"
+
+namespace pagoda::tools_test {
+namespace {
+
+using fslib::FsBuilder;
+using fslib::Geometry;
+
+FsBuilder make(Geometry g = {}) {
+  auto b = FsBuilder::create(g);
+  EXPECT_TRUE(b.ok()) << b.error();
+  return std::move(*b);
+}
+
+TEST(FsBuilderTest, FailedAddFileChangesNothing) {
+  FsBuilder b = make({.size = 100, .ninodes = 4, .nlog = 30});
+  ASSERT_TRUE(b.add_file(ROOTINO, "a", random_bytes(10 * BSIZE, 1)).ok());
+  uint32_t blocks = b.free_blocks();
+  uint32_t inodes = b.free_inodes();
+  auto big = b.add_file(ROOTINO, "big", random_bytes(blocks * BSIZE, 2));  // needs an indirect too
+  EXPECT_FALSE(big.ok());
+  EXPECT_NE(big.error().find("out of data blocks"), std::string::npos) << big.error();
+  EXPECT_FALSE(b.add_file(ROOTINO, "a", {}).ok());  // duplicate
+  EXPECT_FALSE(b.add_file(ROOTINO, "..", {}).ok());
+  EXPECT_FALSE(b.add_file(2, "x", {}).ok());  // inode 2 is a file, not a directory
+  EXPECT_EQ(b.free_blocks(), blocks);
+  EXPECT_EQ(b.free_inodes(), inodes);
+  ASSERT_TRUE(b.add_file(ROOTINO, "b", {}).ok());
+  auto full = b.add_file(ROOTINO, "c", {});
+  EXPECT_FALSE(full.ok());
+  EXPECT_NE(full.error().find("out of inodes"), std::string::npos) << full.error();
+  fsck::Report r = fsck::check(std::move(b).finish());
+  EXPECT_TRUE(r.clean()) << r.problems.front();
+}
+
+TEST(FsBuilderTest, DirectoriesAndLinksMakeAConsistentTree) {
+  FsBuilder b = make();
+  auto sub = b.add_directory(ROOTINO, "sub");
+  ASSERT_TRUE(sub.ok());
+  auto deep = b.add_directory(*sub, "deep");
+  ASSERT_TRUE(deep.ok());
+  auto f = b.add_file(*deep, "f", random_bytes(5000, 3));
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(b.link(ROOTINO, "alias", *f).ok());
+  fslib::Image image = std::move(b).finish();
+  fslib::SuperBlock sb = fslib::SuperBlock::read(image);
+  fslib::InodeTable inodes(image, sb);
+  EXPECT_EQ(inodes.get(ROOTINO).nlink, 2);  // its own ".." and sub's ".."
+  EXPECT_EQ(inodes.get(*sub).nlink, 2);     // "sub" and deep's ".."
+  EXPECT_EQ(inodes.get(*deep).nlink, 1);
+  EXPECT_EQ(inodes.get(*f).nlink, 2);
+  auto contents = fslib::InodeReader(image, sb).read_all(inodes.get(*deep));
+  ASSERT_TRUE(contents.ok());
+  auto entries = fslib::parse_directory(*contents);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[1].name, "..");
+  EXPECT_EQ(entries[1].inum, *sub);
+  fsck::Report r = fsck::check(std::move(image));
+  EXPECT_TRUE(r.clean()) << r.problems.front();
+}
+
+TEST(FsBuilderTest, RejectsImpossibleGeometry) {
+  EXPECT_FALSE(FsBuilder::create({.size = 46, .ninodes = 200, .nlog = 30}).ok());
+  EXPECT_TRUE(FsBuilder::create({.size = 47, .ninodes = 200, .nlog = 30}).ok());
+  EXPECT_FALSE(FsBuilder::create({.size = 2000, .ninodes = 65537, .nlog = 30}).ok());
+  EXPECT_FALSE(FsBuilder::create({.size = 2000, .ninodes = 200, .nlog = LOGSIZE + 2}).ok());
+}
+
+}  // namespace
+}  // namespace pagoda::tools_test

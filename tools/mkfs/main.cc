@@ -1,0 +1,133 @@
+// mkfs: build an xv6-format file-system image holding the given files in its root directory.
+//   mkfs [-s blocks] [-i inodes] [-l logblocks] fs.img file...
+// Each file is stored under its base name with one leading '_' removed (xv6's Makefile names
+// programs _cat, _ls, ...). On any error nothing valid-looking is left at fs.img.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tools/fslib/builder.h"
+#include "tools/fslib/dir.h"
+
+namespace {
+
+using pagoda::fslib::fail;
+using pagoda::fslib::FsBuilder;
+using pagoda::fslib::Geometry;
+using pagoda::fslib::Image;
+using pagoda::fslib::Result;
+using pagoda::fslib::Status;
+
+constexpr uint32_t kMaxImageBlocks = 1u << 20;  // 1 GiB: the image is built in memory
+
+struct Options {
+  Geometry geometry;
+  std::string output;
+  std::vector<std::string> inputs;
+};
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: mkfs [-s blocks] [-i inodes] [-l logblocks] fs.img file...\n"
+               "  defaults: -s %d -i 200 -l %d (xv6)\n",
+               FSSIZE, LOGSIZE);
+}
+
+Result<uint32_t> parse_number(std::string_view flag, const char* text) {
+  uint32_t v = 0;
+  std::string_view s(text);
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty())
+    return fail(std::string(flag) + ": '" + std::string(s) + "' is not a number");
+  return v;
+}
+
+// Fills `opts` from argv; a failure is a usage error.
+Status parse_args(int argc, char** argv, Options& opts) {
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+    std::string_view flag(argv[i]);
+    if (flag == "--") {
+      i++;
+      break;
+    }
+    uint32_t* field = flag == "-s"   ? &opts.geometry.size
+                      : flag == "-i" ? &opts.geometry.ninodes
+                      : flag == "-l" ? &opts.geometry.nlog
+                                     : nullptr;
+    if (field == nullptr) return fail("unknown option " + std::string(flag));
+    if (i + 1 >= argc) return fail(std::string(flag) + " needs a value");
+    Result<uint32_t> v = parse_number(flag, argv[++i]);
+    if (!v) return fail(v.error());
+    *field = *v;
+  }
+  if (opts.geometry.size > kMaxImageBlocks)
+    return fail("-s: at most " + std::to_string(kMaxImageBlocks) + " blocks");
+  if (i >= argc) return fail("no output image named");
+  opts.output = argv[i++];
+  opts.inputs.assign(argv + i, argv + argc);
+  return {};
+}
+
+// The name a file gets in the image: its base name without one leading '_' (xv6 mkfs).
+std::string image_name(const std::string& path) {
+  std::string_view name(path);
+  if (size_t slash = name.find_last_of('/'); slash != std::string_view::npos)
+    name.remove_prefix(slash + 1);
+  if (!name.empty() && name[0] == '_') name.remove_prefix(1);
+  return std::string(name);
+}
+
+Result<std::vector<uint8_t>> read_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return fail(path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(path + ": cannot open");
+  std::vector<uint8_t> data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) return fail(path + ": read error");
+  return data;
+}
+
+Result<Image> build(const Options& opts) {
+  Result<FsBuilder> builder = FsBuilder::create(opts.geometry);
+  if (!builder) return fail(builder.error());
+  for (const std::string& path : opts.inputs) {
+    std::string name = image_name(path);
+    if (!pagoda::fslib::valid_entry_name(name))
+      return fail(path + ": name '" + name + "' must be 1 to " + std::to_string(DIRSIZ) + " bytes");
+    Result<std::vector<uint8_t>> data = read_file(path);
+    if (!data) return fail(data.error());
+    Result<uint32_t> inum = builder->add_file(ROOTINO, name, *data);
+    if (!inum) return fail(path + ": " + inum.error());
+  }
+  return std::move(*builder).finish();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opts;
+  if (Status s = parse_args(argc, argv, opts); !s) {
+    std::fprintf(stderr, "mkfs: %s\n", s.error().c_str());
+    usage();
+    return 2;
+  }
+  Result<Image> image = build(opts);
+  Status saved = image ? image->save(opts.output) : Status(fail(image.error()));
+  if (!saved) {
+    std::fprintf(stderr, "mkfs: %s\n", saved.error().c_str());
+    // An old image must not pass for the result of this run (xv6 mkfs truncates it first).
+    ::unlink(opts.output.c_str());
+    return 1;
+  }
+  return 0;
+}
