@@ -18,18 +18,6 @@
 #include "kernel/lib/panic.h"
 #include "kernel/mm/page_table.h"
 
-// pagoda_mm_host leaves panic to its user (the unit tests link tests/host/support): print and
-// abort.
-void pagoda::panic(const char* fmt, ...) {
-  std::va_list ap;
-  va_start(ap, fmt);
-  std::fputs("panic: ", stderr);
-  std::vfprintf(stderr, fmt, ap);
-  std::fputc('\n', stderr);
-  va_end(ap);
-  std::abort();
-}
-
 namespace {
 
 using pagoda::Error;

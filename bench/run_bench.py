@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
 import harness  # noqa: E402  (the QEMU test harness: boot, drive the console, halt)
@@ -78,6 +79,21 @@ def git_revision():
         return (rev or "unknown") + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def loaded_image_hash(kernel):
+    """sha256 of what QEMU loads (the ELF's allocated sections), or None. Debug info differs
+    between any two builds; this tells whether the two designs' kernels really differ."""
+    import hashlib
+    with tempfile.TemporaryDirectory(prefix="pagoda-bench-") as tmp:
+        flat = os.path.join(tmp, "kernel.bin")
+        try:
+            subprocess.run(["riscv64-linux-gnu-objcopy", "-O", "binary", kernel, flat], check=True,
+                           capture_output=True, timeout=60)
+            with open(flat, "rb") as f:
+                return hashlib.sha256(f.read()).hexdigest()
+        except (OSError, subprocess.SubprocessError):
+            return None
 
 
 # ---- guest runs ------------------------------------------------------------------------------
@@ -237,6 +253,14 @@ def fmt_ticks(x):
     return f"{x:,.2f}" if x < 100 else f"{x:,.0f}"
 
 
+def fmt_host_time(value, unit):
+    ns = value * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}.get(unit, 1)
+    for scale, name in ((1e9, "s"), (1e6, "ms"), (1e3, "µs")):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {name}" if ns / scale < 100 else f"{ns / scale:.0f} {name}"
+    return f"{ns:.3g} ns"
+
+
 def fmt_time(ticks):
     ns = ticks * TICK_NS
     if ns >= 1e6:
@@ -323,6 +347,9 @@ def render_markdown(meta, records, summary, designs, missing, host):
     L.append(f"- Source: git {meta['git']}")
     L.append(f"- {meta['qemu_version']}, `{ICOUNT}`, 1 hart, 128 MiB; guest figures are ticks of "
              f"the `time` CSR (10 MHz: 1 tick = 100 ns of virtual time, about 100 instructions)")
+    if meta.get("same_code"):
+        L.append("- **The two designs' kernels load identical code**: this build does not yet "
+                 "distinguish per-process from global kernel page tables, so their columns must agree")
     L.append(f"- Runs per design: {meta['runs']} (each boots a fresh copy of `{meta['fs']}`); "
              "spread = (max − min) / mean over the runs")
     L.append("")
@@ -336,7 +363,8 @@ def render_markdown(meta, records, summary, designs, missing, host):
             why = r.get("error") or r.get("halt_error") or "no figures"
             L.append(f"- {r['design']} run {r['run']}: {why}")
     if any(r["ok"] for r in records):
-        L.append("")
+        if L[-1]:
+            L.append("")
         L += guest_table(records, summary, designs, missing)
         L.append("")
         L.append("Operations: `getpid` round trip; `fork_exit_wait` of the small vmbench process; "
@@ -349,7 +377,8 @@ def render_markdown(meta, records, summary, designs, missing, host):
         L.append("")
         L += wall_table(records, designs, missing)
     elif not missing or len(missing) < len(designs):
-        L.append("")
+        if L[-1]:
+            L.append("")
         L.append("No guest run produced figures.")
     L.append("")
     L.append("## Host micro-benchmarks (`pagetable_bench`, Google Benchmark)")
@@ -368,7 +397,7 @@ def render_markdown(meta, records, summary, designs, missing, host):
         for name, row in host_table(host):
             mean, cv, ips = row.get("mean"), row.get("cv"), row.get("items_per_second")
             cells = [f"`{name}`",
-                     "—" if mean is None else f"{mean:,.1f} {row.get('unit', '')}",
+                     "—" if mean is None else fmt_host_time(mean, row.get("unit", "ns")),
                      "—" if cv is None else f"{cv * 100:.1f}%",
                      "—" if ips is None else f"{ips:,.3g}"]
             L.append("| " + " | ".join(cells) + " |")
@@ -410,6 +439,9 @@ def main():
         "kernels": kernels,
     }
     os.makedirs(args.out, exist_ok=True)
+    if all(k and os.path.exists(k) for k in kernels.values()):
+        hashes = [loaded_image_hash(k) for k in kernels.values()]
+        meta["same_code"] = hashes[0] is not None and hashes[0] == hashes[1]
 
     missing = {}
     records = []

@@ -1,8 +1,8 @@
 // sh: the shell (xv6: user/sh.c). Each line is split into tokens (Lexer), parsed into a command
 // tree (Parser), and run (Runner): lists and builtins in the shell itself, everything else in a
 // child. Supports `|` pipes, `<` `>` `>>` redirection, `;` lists, `&` background jobs, `( )`
-// groups, and the builtins cd and exit. The prompt `$ ` goes to fd 2, as in xv6, but only when
-// the input is the console.
+// groups, quotes, and the builtins cd and exit. The prompt `$ ` goes to fd 2, as in xv6, but only
+// when the input is the console.
 #include "kernel/fcntl.h"
 #include "kernel/param.h"
 #include "kernel/stat.h"
@@ -45,17 +45,19 @@ constexpr bool is_symbol(char c) {
   return c == '|' || c == ';' || c == '&' || c == '(' || c == ')' || c == '<' || c == '>';
 }
 
-// Splits a line into tokens. Words are NUL-terminated in place only after the whole line has been
-// scanned, because the byte after a word may be a symbol (`echo hi|wc`).
+// Splits a line into tokens. Quotes ('...' or "...", no escapes; not in xv6) keep blanks and
+// symbols inside a word and are removed in place. Words are NUL-terminated only after the whole
+// line has been scanned, because the byte after a word may be a symbol (`echo hi|wc`).
 class Lexer {
  public:
-  // Returns the number of tokens (the last is kEnd), or -1 if the line has too many.
+  // Returns the number of tokens (the last is kEnd), or -1 with error() set.
   int scan(char* line, Token* tokens) {
+    error_ = nullptr;
     int n = 0;
     char* p = line;
     for (;;) {
       while (is_blank(*p)) p++;
-      if (n == kMaxTokens) return -1;
+      if (n == kMaxTokens) return fail("too many words");
       if (*p == '\0') {
         tokens[n++] = {TokenKind::kEnd, nullptr, nullptr};
         break;
@@ -64,17 +66,45 @@ class Lexer {
         tokens[n++] = {symbol(p), nullptr, nullptr};
         continue;
       }
-      char* word = p;
-      while (*p != '\0' && !is_blank(*p) && !is_symbol(*p)) p++;
-      tokens[n++] = {TokenKind::kWord, word, p};
+      char* start = p;
+      char* end = word(p);
+      if (end == nullptr) return fail("unterminated quote");
+      tokens[n++] = {TokenKind::kWord, start, end};
     }
     for (int i = 0; i < n; i++) {
       if (tokens[i].kind == TokenKind::kWord) *tokens[i].end = '\0';
     }
     return n;
   }
+  const char* error() const { return error_; }
 
  private:
+  int fail(const char* why) {
+    error_ = why;
+    return -1;
+  }
+
+  // Consumes the word at p, copying it over itself without its quotes; returns where the word's
+  // text now ends (never past p), or nullptr if a quote is not closed.
+  static char* word(char*& p) {
+    char* out = p;
+    while (*p != '\0' && !is_blank(*p) && !is_symbol(*p)) {
+      if (*p != '\'' && *p != '"') {
+        *out++ = *p++;
+        continue;
+      }
+      char quote = *p++;
+      while (*p != quote) {
+        if (*p == '\0') return nullptr;
+        *out++ = *p++;
+      }
+      p++;
+    }
+    return out;
+  }
+
+  const char* error_ = nullptr;
+
   // Consumes one symbol token at p.
   static TokenKind symbol(char*& p) {
     switch (*p++) {
@@ -326,7 +356,6 @@ void apply(const Redirect& r) {
 bool run_builtin(const Command& c, int* status);
 int run_in_child(const Command& c);
 
-// Runs c in this process, which is a child of the shell; never returns.
 // Execs a simple command after its redirections; never returns.
 [[noreturn]] void run_exec(const Command& c) {
   for (int i = 0; i < c.nredirects; i++) apply(c.redirects[i]);
@@ -402,9 +431,14 @@ void connect(int target, int end, const int p[2]) {
   }
 }
 
-// Forks a child to run c and waits for it; returns its exit status.
+// Forks a child to run c and waits for it; returns its exit status. Called by the shell itself, so
+// a failed fork is reported, not fatal.
 int run_in_child(const Command& c) {
-  int pid = fork_or_die();
+  int pid = fork();
+  if (pid < 0) {
+    fprintf(2, "sh: fork failed\n");
+    return -1;
+  }
   if (pid == 0) run(c);
   return wait_for(pid);
 }
@@ -494,7 +528,7 @@ int main(int argc, char** argv) {
     if (interactive) fprintf(2, "$ ");
     if (!read_line(line, sizeof(line))) return 0;
     if (lexer.scan(line, tokens) < 0) {
-      fprintf(2, "sh: too many words\n");
+      fprintf(2, "sh: syntax error: %s\n", lexer.error());
       continue;
     }
     Command* c = parser.parse(tokens);

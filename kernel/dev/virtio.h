@@ -8,9 +8,9 @@ namespace pagoda::virtio {
 
 // MMIO register offsets (§4.2.2, table "MMIO Device Register Layout").
 enum class MmioReg : uint32_t {
-  kMagicValue = 0x000,         // 0x74726976 ("virt")
-  kVersion = 0x004,            // 2 for the modern transport
-  kDeviceId = 0x008,           // 2 = block device (§5)
+  kMagicValue = 0x000,  // 0x74726976 ("virt")
+  kVersion = 0x004,     // 2 for the modern transport
+  kDeviceId = 0x008,    // 2 = block device (§5)
   kVendorId = 0x00c,
   kDeviceFeatures = 0x010,
   kDeviceFeaturesSel = 0x014,
@@ -26,12 +26,12 @@ enum class MmioReg : uint32_t {
   kStatus = 0x070,
   kQueueDescLow = 0x080,
   kQueueDescHigh = 0x084,
-  kQueueDriverLow = 0x090,     // the available ring
+  kQueueDriverLow = 0x090,  // the available ring
   kQueueDriverHigh = 0x094,
-  kQueueDeviceLow = 0x0a0,     // the used ring
+  kQueueDeviceLow = 0x0a0,  // the used ring
   kQueueDeviceHigh = 0x0a4,
   kConfigGeneration = 0x0fc,
-  kConfig = 0x100,             // device-specific configuration (§5.2.4 for blk)
+  kConfig = 0x100,  // device-specific configuration (§5.2.4 for blk)
 };
 
 constexpr uint32_t kMagic = 0x74726976;

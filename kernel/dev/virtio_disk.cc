@@ -26,7 +26,9 @@ volatile uint32_t& reg(MmioReg r) {
 }
 
 // The kernel maps RAM one-to-one, so a kernel address of a static object is its physical address.
-uint64_t phys(const volatile void* p) { return reinterpret_cast<uint64_t>(p); }
+uint64_t phys(const volatile void* p) {
+  return reinterpret_cast<uint64_t>(p);
+}
 
 class VirtioDisk {
  public:
@@ -36,6 +38,7 @@ class VirtioDisk {
   void rw(Buf* b, DiskOp op);
   void rw_many(Buf* const* bufs, int n, DiskOp op);
   void intr();
+  uint64_t capacity_blocks() const { return capacity_blocks_; }
 
  private:
   int alloc_desc_locked();
@@ -59,8 +62,9 @@ class VirtioDisk {
   };
   Request requests_[kQueueSize]{};
 
-  bool free_[kQueueSize]{};   // descriptor is free
-  uint16_t used_idx_ = 0;     // how far we have consumed the used ring
+  bool free_[kQueueSize]{};       // descriptor is free
+  uint16_t used_idx_ = 0;         // how far we have consumed the used ring
+  uint64_t capacity_blocks_ = 0;  // the disk size in blocks, set once by init
   SpinLock lock_{"virtio_disk"};  // protects everything above (the rings with the device)
 };
 
@@ -70,8 +74,10 @@ constinit VirtioDisk disk;
 void VirtioDisk::init() {
   if (reg(MmioReg::kMagicValue) != kMagic || reg(MmioReg::kVersion) != kMmioVersionModern ||
       reg(MmioReg::kDeviceId) != kDeviceIdBlock) {
-    panic("virtio_disk: no modern virtio-blk device at %p (start QEMU with "
-          "-global virtio-mmio.force-legacy=false)", reinterpret_cast<void*>(kVirtio0));
+    panic(
+        "virtio_disk: no modern virtio-blk device at %p (start QEMU with "
+        "-global virtio-mmio.force-legacy=false)",
+        reinterpret_cast<void*>(kVirtio0));
   }
 
   uint32_t st = 0;
@@ -114,6 +120,19 @@ void VirtioDisk::init() {
 
   st |= status::kDriverOk;
   reg(MmioReg::kStatus) = st;
+
+  // §5.2.4: capacity (le64, 512-byte sectors) is the first field of the config space. Read it
+  // until the config generation is stable (§4.2.2: a 64-bit field takes two 32-bit reads).
+  uint32_t gen;
+  uint64_t sectors;
+  do {
+    gen = reg(MmioReg::kConfigGeneration);
+    uint64_t lo = reg(MmioReg::kConfig);
+    uint64_t hi = *reinterpret_cast<volatile uint32_t*>(
+        kVirtio0 + static_cast<uint32_t>(MmioReg::kConfig) + 4);
+    sectors = lo | (hi << 32);
+  } while (gen != reg(MmioReg::kConfigGeneration));
+  capacity_blocks_ = sectors / (BSIZE / kSectorSize);
 }
 
 int VirtioDisk::alloc_desc_locked() {
@@ -156,6 +175,9 @@ bool VirtioDisk::alloc_chain_locked(int (&idx)[kChainLength]) {
 
 // Puts one request on the available ring and tells the device; sleeps only for descriptors.
 void VirtioDisk::submit_locked(Buf* b, DiskOp op) {
+  // The file system checks block numbers against its superblock, and the superblock against the
+  // capacity (fs_mount_root), so a block past the end is a kernel bug.
+  if (b->blockno >= capacity_blocks_) panic("virtio_disk: block %u beyond the disk", b->blockno);
   int idx[kChainLength];
   while (!alloc_chain_locked(idx)) sleep(&free_[0], lock_);
 
@@ -167,7 +189,8 @@ void VirtioDisk::submit_locked(Buf* b, DiskOp op) {
   req.status = 0xff;  // the device writes 0 on success
   req.buf = b;
 
-  desc_[idx[0]] = {phys(&req.header), sizeof(BlkReqHeader), kDescNext, static_cast<uint16_t>(idx[1])};
+  desc_[idx[0]] = {phys(&req.header), sizeof(BlkReqHeader), kDescNext,
+                   static_cast<uint16_t>(idx[1])};
   desc_[idx[1]] = {phys(b->data), BSIZE,
                    static_cast<uint16_t>((op == DiskOp::kRead ? kDescWrite : 0) | kDescNext),
                    static_cast<uint16_t>(idx[2])};
@@ -206,7 +229,8 @@ void VirtioDisk::intr() {
   SpinLockGuard guard(lock_);
 
   // Acknowledge first, so a completion that arrives while we drain the ring raises a new interrupt.
-  reg(MmioReg::kInterruptAck) = reg(MmioReg::kInterruptStatus) & (kInterruptUsedBuffer | kInterruptConfigChange);
+  reg(MmioReg::kInterruptAck) =
+      reg(MmioReg::kInterruptStatus) & (kInterruptUsedBuffer | kInterruptConfigChange);
   __sync_synchronize();
 
   auto* used = reinterpret_cast<volatile VirtqUsed<kQueueSize>*>(&used_);
@@ -214,7 +238,8 @@ void VirtioDisk::intr() {
     __sync_synchronize();
     uint32_t id = used->ring[used_idx_ % kQueueSize].id;
     used_idx_++;
-    if (id >= kQueueSize || requests_[id].buf == nullptr) panic("virtio_disk: bogus used id %u", id);
+    if (id >= kQueueSize || requests_[id].buf == nullptr)
+      panic("virtio_disk: bogus used id %u", id);
     Request& req = requests_[id];
     Buf* b = req.buf;
     if (*static_cast<volatile uint8_t*>(&req.status) != kBlkStatusOk) {
@@ -229,9 +254,20 @@ void VirtioDisk::intr() {
 
 }  // namespace
 
-void virtio_disk_init() { disk.init(); }
-void virtio_disk_intr() { disk.intr(); }
-void virtio_disk_rw(Buf* b, DiskOp op) { disk.rw(b, op); }
-void virtio_disk_rw_many(Buf* const* bufs, int n, DiskOp op) { disk.rw_many(bufs, n, op); }
+void virtio_disk_init() {
+  disk.init();
+}
+void virtio_disk_intr() {
+  disk.intr();
+}
+uint64_t virtio_disk_capacity() {
+  return disk.capacity_blocks();
+}
+void virtio_disk_rw(Buf* b, DiskOp op) {
+  disk.rw(b, op);
+}
+void virtio_disk_rw_many(Buf* const* bufs, int n, DiskOp op) {
+  disk.rw_many(bufs, n, op);
+}
 
 }  // namespace pagoda

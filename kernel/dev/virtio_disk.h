@@ -1,14 +1,17 @@
 // The virtio-blk driver (virtio-mmio modern transport at VIRTIO0, IRQ 1). xv6: virtio_disk.c
 #pragma once
 
+#include <cstdint>
+
 namespace pagoda {
 
 struct Buf;
 
 enum class DiskOp : bool { kRead, kWrite };
 
-void virtio_disk_init();   // hart 0, before the first process; panics if no disk (a setup bug)
-void virtio_disk_intr();   // IRQ 1, called by the kernel core's device-interrupt dispatch
+void virtio_disk_init();  // hart 0, before the first process; panics if no disk (a setup bug)
+void virtio_disk_intr();  // IRQ 1, called by the kernel core's device-interrupt dispatch
+uint64_t virtio_disk_capacity();  // the disk size in BSIZE blocks (after init)
 
 // Reads or writes b->data from/to block b->blockno and sleeps until the device is done.
 // The caller holds b->lock. Several callers may have requests in flight at once.

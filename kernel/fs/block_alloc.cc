@@ -12,17 +12,22 @@ namespace {
 
 constinit superblock sb{};  // written once at mount, read-only afterwards
 
-uint32_t first_data_block() { return sb.size - sb.nblocks; }
+uint32_t first_data_block() {
+  return sb.size - sb.nblocks;
+}
 
 }  // namespace
 
-const superblock& fs_superblock() { return sb; }
+const superblock& fs_superblock() {
+  return sb;
+}
 
 Status read_superblock(uint32_t dev) {
   BlockRef b(dev, 1);
   memmove(&sb, b.data(), sizeof(sb));
   if (sb.magic != FSMAGIC) return Error::kInvalid;
-  if (sb.nblocks > sb.size || sb.bmapstart >= sb.size || sb.inodestart >= sb.size) return Error::kInvalid;
+  if (sb.nblocks > sb.size || sb.bmapstart >= sb.size || sb.inodestart >= sb.size)
+    return Error::kInvalid;
   return Status::Ok();
 }
 
@@ -47,7 +52,8 @@ Result<uint32_t> balloc(uint32_t dev) {
 }
 
 void bfree(uint32_t dev, uint32_t blockno) {
-  if (blockno < first_data_block() || blockno >= sb.size) panic("bfree: block %u out of range", blockno);
+  if (blockno < first_data_block() || blockno >= sb.size)
+    panic("bfree: block %u out of range", blockno);
   BlockRef map(dev, BBLOCK(blockno, sb));
   uint32_t bit = blockno % BPB;
   uint8_t mask = static_cast<uint8_t>(1u << (bit % 8));

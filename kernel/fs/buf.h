@@ -15,13 +15,13 @@ namespace pagoda {
 struct Buf {
   constexpr Buf() = default;
 
-  bool valid = false;     // data holds the block's contents
-  bool disk = false;      // owned by the disk driver until its request completes
+  bool valid = false;  // data holds the block's contents
+  bool disk = false;   // owned by the disk driver until its request completes
   uint32_t dev = 0;
   uint32_t blockno = 0;
   SleepLock lock{"buffer"};  // protects data, valid and disk while the buffer is in use
-  uint32_t refcnt = 0;    // under the cache lock
-  Buf* prev = nullptr;    // LRU list, under the cache lock; head.next is the most recently used
+  uint32_t refcnt = 0;       // under the cache lock
+  Buf* prev = nullptr;       // LRU list, under the cache lock; head.next is the most recently used
   Buf* next = nullptr;
   alignas(16) uint8_t data[BSIZE]{};
 };
@@ -37,18 +37,18 @@ class BufferCache {
   BufferCache(const BufferCache&) = delete;
   BufferCache& operator=(const BufferCache&) = delete;
 
-  void init();                                   // xv6: binit
-  Buf* read(uint32_t dev, uint32_t blockno);     // xv6: bread; returns the buffer locked
-  Buf* claim(uint32_t dev, uint32_t blockno);    // like read, for a block about to be overwritten
-                                                 // entirely: no disk read
-  void write(Buf* b);                            // xv6: bwrite; b locked
-  void write_many(Buf* const* bufs, int n);      // bwrite of n locked buffers, all in flight at once
-  void release(Buf* b);                          // xv6: brelse; unlocks, moves to MRU
-  void pin(Buf* b);                              // xv6: bpin (the log keeps it cached)
-  void unpin(Buf* b);                            // xv6: bunpin
+  void init();                                 // xv6: binit
+  Buf* read(uint32_t dev, uint32_t blockno);   // xv6: bread; returns the buffer locked
+  Buf* claim(uint32_t dev, uint32_t blockno);  // like read, for a block about to be overwritten
+                                               // entirely: no disk read
+  void write(Buf* b);                          // xv6: bwrite; b locked
+  void write_many(Buf* const* bufs, int n);    // bwrite of n locked buffers, all in flight at once
+  void release(Buf* b);                        // xv6: brelse; unlocks, moves to MRU
+  void pin(Buf* b);                            // xv6: bpin (the log keeps it cached)
+  void unpin(Buf* b);                          // xv6: bunpin
 
  private:
-  Buf* get(uint32_t dev, uint32_t blockno);      // xv6: bget
+  Buf* get(uint32_t dev, uint32_t blockno);  // xv6: bget
 
   SpinLock lock_{"bcache"};  // protects the LRU list, refcnt, dev and blockno of every buffer
   Buf bufs_[kCacheBlocks];
@@ -78,7 +78,9 @@ class BlockRef {
   Buf* get() const { return b_; }
   uint8_t* data() const { return b_->data; }
   template <class T>
-  T* as() const { return reinterpret_cast<T*>(b_->data); }
+  T* as() const {
+    return reinterpret_cast<T*>(b_->data);
+  }
 
  private:
   Buf* b_;

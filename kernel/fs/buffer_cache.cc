@@ -14,6 +14,8 @@ void BufferCache::init() {
   head_.prev = &head_;
   head_.next = &head_;
   for (Buf& b : bufs_) {
+    b.valid = false;  // nothing cached yet (host tests mount several images in one run)
+    b.refcnt = 0;
     b.next = head_.next;
     b.prev = &head_;
     head_.next->prev = &b;
@@ -101,13 +103,29 @@ void BufferCache::unpin(Buf* b) {
   b->refcnt--;
 }
 
-void bcache_init() { bcache.init(); }
-Buf* bread(uint32_t dev, uint32_t blockno) { return bcache.read(dev, blockno); }
-Buf* bclaim(uint32_t dev, uint32_t blockno) { return bcache.claim(dev, blockno); }
-void bwrite(Buf* b) { bcache.write(b); }
-void bwrite_many(Buf* const* bufs, int n) { bcache.write_many(bufs, n); }
-void brelse(Buf* b) { bcache.release(b); }
-void bpin(Buf* b) { bcache.pin(b); }
-void bunpin(Buf* b) { bcache.unpin(b); }
+void bcache_init() {
+  bcache.init();
+}
+Buf* bread(uint32_t dev, uint32_t blockno) {
+  return bcache.read(dev, blockno);
+}
+Buf* bclaim(uint32_t dev, uint32_t blockno) {
+  return bcache.claim(dev, blockno);
+}
+void bwrite(Buf* b) {
+  bcache.write(b);
+}
+void bwrite_many(Buf* const* bufs, int n) {
+  bcache.write_many(bufs, n);
+}
+void brelse(Buf* b) {
+  bcache.release(b);
+}
+void bpin(Buf* b) {
+  bcache.pin(b);
+}
+void bunpin(Buf* b) {
+  bcache.unpin(b);
+}
 
 }  // namespace pagoda

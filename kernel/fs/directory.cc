@@ -16,7 +16,8 @@ namespace {
 constexpr uint32_t kDirentSize = sizeof(dirent);
 
 bool read_dirent(Inode* dp, uint32_t off, dirent* de) {
-  return readi(dp, false, reinterpret_cast<uint64_t>(de), off, kDirentSize) == static_cast<int>(kDirentSize);
+  return readi(dp, false, reinterpret_cast<uint64_t>(de), off, kDirentSize) ==
+         static_cast<int>(kDirentSize);
 }
 
 // Copies the next path element into name (DIRSIZ bytes, NUL-padded; longer names are cut as xv6
@@ -78,7 +79,9 @@ Inode* walk_path(const char* path, Want want, char* name) {
 
 }  // namespace
 
-int namecmp(const char* s, const char* t) { return strncmp(s, t, DIRSIZ); }
+int namecmp(const char* s, const char* t) {
+  return strncmp(s, t, DIRSIZ);
+}
 
 Inode* dirlookup(Inode* dp, const char* name, uint32_t* poff) {
   if (dp->type != InodeType::kDir) panic("dirlookup: not a directory");
@@ -109,7 +112,8 @@ Status dirlink(Inode* dp, const char* name, uint32_t inum) {
   strncpy(de.name, name, DIRSIZ);
   de.inum = static_cast<ushort>(inum);
   // A dirent never straddles a block, so this writes all of it or (disk full) nothing.
-  if (writei(dp, false, reinterpret_cast<uint64_t>(&de), off, kDirentSize) != static_cast<int>(kDirentSize)) {
+  if (writei(dp, false, reinterpret_cast<uint64_t>(&de), off, kDirentSize) !=
+      static_cast<int>(kDirentSize)) {
     return Error::kNoSpace;
   }
   return Status::Ok();
@@ -129,6 +133,8 @@ Inode* namei(const char* path) {
   return walk_path(path, Want::kInode, name);
 }
 
-Inode* nameiparent(const char* path, char* name) { return walk_path(path, Want::kParent, name); }
+Inode* nameiparent(const char* path, char* name) {
+  return walk_path(path, Want::kParent, name);
+}
 
 }  // namespace pagoda

@@ -67,8 +67,12 @@ DeviceSwitch* device_of(const File* f) {
 
 }  // namespace
 
-File* filealloc() { return ftable.alloc(); }
-File* filedup(File* f) { return ftable.dup(f); }
+File* filealloc() {
+  return ftable.alloc();
+}
+File* filedup(File* f) {
+  return ftable.dup(f);
+}
 
 void fileclose(File* f) {
   File last;
@@ -134,7 +138,8 @@ int filewrite(File* f, uint64_t addr, int n) {
         {
           FsTransaction tx;
           ilock(f->ip);
-          r = writei(f->ip, true, addr + static_cast<uint64_t>(done), f->off, static_cast<uint32_t>(chunk));
+          r = writei(f->ip, true, addr + static_cast<uint64_t>(done), f->off,
+                     static_cast<uint32_t>(chunk));
           if (r > 0) f->off += static_cast<uint32_t>(r);
           iunlock(f->ip);
         }

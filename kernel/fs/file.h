@@ -14,13 +14,13 @@ enum class FileType : uint8_t { kNone, kPipe, kInode, kDevice };
 
 struct File {
   FileType type = FileType::kNone;
-  int ref = 0;            // under the file table lock
+  int ref = 0;  // under the file table lock
   bool readable = false;
   bool writable = false;
-  Pipe* pipe = nullptr;   // kPipe
-  Inode* ip = nullptr;    // kInode and kDevice
-  uint32_t off = 0;       // kInode; under ip's lock
-  short major = 0;        // kDevice
+  Pipe* pipe = nullptr;  // kPipe
+  Inode* ip = nullptr;   // kInode and kDevice
+  uint32_t off = 0;      // kInode; under ip's lock
+  short major = 0;       // kDevice
 };
 
 // Device drivers by major number. The console driver fills in devsw[kConsoleMajor].
@@ -31,10 +31,10 @@ struct DeviceSwitch {
 extern DeviceSwitch devsw[NDEV];
 constexpr int kConsoleMajor = 1;
 
-File* filealloc();                       // nullptr if the table is full
+File* filealloc();  // nullptr if the table is full
 File* filedup(File* f);
 void fileclose(File* f);
-int filestat(File* f, uint64_t addr);    // user address of a struct stat
+int filestat(File* f, uint64_t addr);  // user address of a struct stat
 int fileread(File* f, uint64_t addr, int n);
 int filewrite(File* f, uint64_t addr, int n);
 

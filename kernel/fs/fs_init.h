@@ -5,7 +5,7 @@
 
 namespace pagoda {
 
-void fs_boot_init();                 // buffer cache, inode table, file table, pipes (main, hart 0)
-void fs_mount_root(uint32_t dev);    // superblock + log recovery; from the first process (forkret)
+void fs_boot_init();               // buffer cache, inode table, file table, pipes (main, hart 0)
+void fs_mount_root(uint32_t dev);  // superblock + log recovery; from the first process (forkret)
 
 }  // namespace pagoda

@@ -37,7 +37,9 @@ constinit InodeTable itable;
 
 constexpr uint32_t kMaxFileBytes = MAXFILE * BSIZE;
 
-dinode* dinode_in(BlockRef& b, uint32_t inum) { return b.as<dinode>() + inum % IPB; }
+dinode* dinode_in(BlockRef& b, uint32_t inum) {
+  return b.as<dinode>() + inum % IPB;
+}
 
 Result<Inode*> InodeTable::get(uint32_t dev, uint32_t inum) {
   SpinLockGuard guard(lock_);
@@ -138,7 +140,9 @@ constexpr uint8_t kZeroBlock[BSIZE] = {};
 
 }  // namespace
 
-Result<Inode*> iget(uint32_t dev, uint32_t inum) { return itable.get(dev, inum); }
+Result<Inode*> iget(uint32_t dev, uint32_t inum) {
+  return itable.get(dev, inum);
+}
 
 // xv6: ialloc. The dinode is claimed only once an in-memory slot is secured, so a full inode
 // table leaves the disk untouched.
@@ -171,7 +175,9 @@ void iupdate(Inode* ip) {
   log_write(b.get());
 }
 
-Inode* idup(Inode* ip) { return itable.dup(ip); }
+Inode* idup(Inode* ip) {
+  return itable.dup(ip);
+}
 
 void ilock(Inode* ip) {
   if (ip == nullptr || ip->ref < 1) panic("ilock: unreferenced inode");
@@ -196,7 +202,9 @@ void iunlock(Inode* ip) {
   ip->lock.release();
 }
 
-void iput(Inode* ip) { itable.put(ip); }
+void iput(Inode* ip) {
+  itable.put(ip);
+}
 
 void iunlockput(Inode* ip) {
   iunlock(ip);

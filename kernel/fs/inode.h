@@ -15,19 +15,19 @@ struct Inode;
 // On-disk inode types (kernel/stat.h T_*).
 enum class InodeType : short { kFree = 0, kDir = 1, kFile = 2, kDevice = 3 };
 
-Inode* namei(const char* path);                  // xv6: namei; referenced, unlocked, or nullptr
+Inode* namei(const char* path);                    // xv6: namei; referenced, unlocked, or nullptr
 Inode* nameiparent(const char* path, char* name);  // xv6: nameiparent; name gets DIRSIZ bytes
 Inode* idup(Inode* ip);
-void iput(Inode* ip);                            // inside a transaction (may free the inode)
-void ilock(Inode* ip);                           // reads the inode from disk if needed
+void iput(Inode* ip);   // inside a transaction (may free the inode)
+void ilock(Inode* ip);  // reads the inode from disk if needed
 void iunlock(Inode* ip);
 void iunlockput(Inode* ip);
 int readi(Inode* ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n);
 
 // The rest, for the file system's own files.
 Result<Inode*> ialloc(uint32_t dev, InodeType type);  // kNoSpace when no inode is free
-void iupdate(Inode* ip);                          // write the locked inode to disk (logged)
-void itrunc(Inode* ip);                           // free its data blocks
+void iupdate(Inode* ip);                              // write the locked inode to disk (logged)
+void itrunc(Inode* ip);                               // free its data blocks
 void stati(Inode* ip, struct stat* st);
 // Writes n bytes at off; returns the count written (short when the disk is full), or -1 on a bad
 // offset or user address with nothing written.

@@ -12,11 +12,11 @@ namespace pagoda {
 struct Inode {
   constexpr Inode() = default;
 
-  uint32_t dev = 0;       // dev, inum and ref are protected by the inode table's spin lock
+  uint32_t dev = 0;  // dev, inum and ref are protected by the inode table's spin lock
   uint32_t inum = 0;
-  int ref = 0;            // in-memory references (open files, cwd, ...)
+  int ref = 0;              // in-memory references (open files, cwd, ...)
   SleepLock lock{"inode"};  // protects everything below
-  bool valid = false;     // the fields below have been read from disk
+  bool valid = false;       // the fields below have been read from disk
 
   InodeType type = InodeType::kFree;  // copy of the dinode
   short major = 0;

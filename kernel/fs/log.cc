@@ -36,20 +36,20 @@ class Log {
 
  private:
   void commit();
-  void write_log();                       // cached blocks -> log area
-  void write_head();                      // the commit point
+  void write_log();   // cached blocks -> log area
+  void write_head();  // the commit point
   void read_head();
-  void install(Recovery recovering);      // log area -> home locations
+  void install(Recovery recovering);  // log area -> home locations
 
   SpinLock lock_{"log"};  // protects outstanding_, committing_ and header_
   uint32_t start_ = 0;    // block number of the header
   int capacity_ = 0;      // data blocks the log may hold
   uint32_t dev_ = 0;
-  uint32_t size_ = 0;     // blocks in the file system
+  uint32_t size_ = 0;        // blocks in the file system
   uint32_t home_start_ = 0;  // first block after the log area
-  int outstanding_ = 0;   // file-system calls in progress
+  int outstanding_ = 0;      // file-system calls in progress
   bool committing_ = false;
-  logheader header_{};    // the in-memory header: the blocks of the running transaction
+  logheader header_{};  // the in-memory header: the blocks of the running transaction
 };
 
 constinit Log the_log;
@@ -204,9 +204,17 @@ void Log::record(Buf* b) {
 
 }  // namespace
 
-void log_init(uint32_t dev, const superblock& sb) { the_log.init(dev, sb); }
-void begin_op() { the_log.begin(); }
-void end_op() { the_log.end(); }
-void log_write(Buf* b) { the_log.record(b); }
+void log_init(uint32_t dev, const superblock& sb) {
+  the_log.init(dev, sb);
+}
+void begin_op() {
+  the_log.begin();
+}
+void end_op() {
+  the_log.end();
+}
+void log_write(Buf* b) {
+  the_log.record(b);
+}
 
 }  // namespace pagoda

@@ -10,9 +10,9 @@ namespace pagoda {
 
 struct Buf;
 
-void begin_op();             // start of a file-system call; may sleep until the log has room
-void end_op();               // end of it; the last one out commits
-void log_write(Buf* b);      // instead of bwrite inside a transaction: record b, keep it cached
+void begin_op();         // start of a file-system call; may sleep until the log has room
+void end_op();           // end of it; the last one out commits
+void log_write(Buf* b);  // instead of bwrite inside a transaction: record b, keep it cached
 void log_init(uint32_t dev, const superblock& sb);  // xv6: initlog; replays a committed log
 
 // begin_op/end_op for one scope.

@@ -19,8 +19,8 @@ struct Pipe {
   SpinLock lock{"pipe"};  // protects everything below
   bool in_use = false;    // under the pool lock
   char data[kPipeSize] = {};
-  uint32_t nread = 0;     // bytes read; data[nread % kPipeSize] is next
-  uint32_t nwrite = 0;    // bytes written
+  uint32_t nread = 0;   // bytes read; data[nread % kPipeSize] is next
+  uint32_t nwrite = 0;  // bytes written
   bool readopen = false;
   bool writeopen = false;
 };

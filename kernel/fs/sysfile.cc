@@ -55,9 +55,13 @@ int fd_alloc(File* f) {
   return -1;
 }
 
-bool arg_path(int n, char (&path)[MAXPATH]) { return arg_str(n, path, MAXPATH).ok(); }
+bool arg_path(int n, char (&path)[MAXPATH]) {
+  return arg_str(n, path, MAXPATH).ok();
+}
 
-bool is_dot_or_dotdot(const char* name) { return namecmp(name, ".") == 0 || namecmp(name, "..") == 0; }
+bool is_dot_or_dotdot(const char* name) {
+  return namecmp(name, ".") == 0 || namecmp(name, "..") == 0;
+}
 
 // A new inode named by path, returned locked and referenced; or, for an existing path when a
 // plain file is wanted, that file or device. nullptr on any failure, with nothing left behind.
@@ -71,7 +75,8 @@ Inode* create(const char* path, InodeType type, short major, short minor) {
   if (Inode* ip = dirlookup(dp, name, nullptr); ip != nullptr) {
     iunlockput(dp);
     ilock(ip);
-    if (type == InodeType::kFile && (ip->type == InodeType::kFile || ip->type == InodeType::kDevice)) {
+    if (type == InodeType::kFile &&
+        (ip->type == InodeType::kFile || ip->type == InodeType::kDevice)) {
       return ip;
     }
     iunlockput(ip);
@@ -209,7 +214,8 @@ int64_t sys_unlink() {
   }
 
   dirent de{};
-  if (writei(dp, false, reinterpret_cast<uint64_t>(&de), off, sizeof(de)) != static_cast<int>(sizeof(de))) {
+  if (writei(dp, false, reinterpret_cast<uint64_t>(&de), off, sizeof(de)) !=
+      static_cast<int>(sizeof(de))) {
     // Overwriting an existing entry allocates nothing, so this is a kernel bug.
     iunlockput(ip);
     iunlockput(dp);
@@ -291,7 +297,8 @@ int64_t sys_mknod() {
   int minor = arg_int(2);
   if (major < 0 || major >= NDEV) return -1;
   FsTransaction tx;
-  Inode* ip = create(path, InodeType::kDevice, static_cast<short>(major), static_cast<short>(minor));
+  Inode* ip =
+      create(path, InodeType::kDevice, static_cast<short>(major), static_cast<short>(minor));
   if (ip == nullptr) return -1;
   iunlockput(ip);
   return 0;

@@ -4,7 +4,6 @@
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/dev/uart.h"
 #include "kernel/lib/format.h"
-#include "kernel/lib/panic.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/proc/cpu.h"
 
@@ -43,25 +42,12 @@ void kprintf(const char* fmt, ...) {
   __builtin_va_end(ap);
 }
 
-[[noreturn]] void panic(const char* fmt, ...) {
-  riscv::intr_off();
+bool claim_console_for_panic() {
   int expected = -1;
   int me = static_cast<int>(riscv::r_tp());
-  // The first hart to panic owns the console; a second panic elsewhere just freezes.
-  if (!__atomic_compare_exchange_n(&g_panic_hart, &expected, me, false, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE) &&
-      expected != me) {
-    for (;;) {
-    }
-  }
-  kprintf("panic: ");
-  VaList ap;
-  __builtin_va_start(ap, fmt);
-  kvprintf(fmt, ap);
-  __builtin_va_end(ap);
-  kprintf(" (hart %d)\n", me);
-  for (;;) {
-  }
+  return __atomic_compare_exchange_n(&g_panic_hart, &expected, me, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE) ||
+         expected == me;
 }
 
 }  // namespace pagoda

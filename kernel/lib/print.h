@@ -8,5 +8,7 @@ void kvprintf(const char* fmt, __builtin_va_list ap);
 
 // Set by panic(): from then on only the panicking hart prints; others freeze when they try.
 bool panicking();
+// panic(): make this hart the only one that prints. False if another hart panicked first.
+bool claim_console_for_panic();
 
 }  // namespace pagoda

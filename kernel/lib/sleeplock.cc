@@ -21,7 +21,7 @@ void SleepLock::release() {
   wakeup(this);
 }
 
-bool SleepLock::holding() {
+bool SleepLock::holding() const {
   SpinLockGuard guard(guard_);
   Proc* p = myproc();
   return locked_ && pid_ == (p != nullptr ? p->pid : 0);

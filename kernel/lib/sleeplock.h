@@ -14,11 +14,11 @@ class SleepLock {
   void acquire();
   void release();
   // True if the current process holds the lock.
-  bool holding();
+  bool holding() const;
   const char* name() const { return name_; }
 
  private:
-  SpinLock guard_;  // protects locked_ and pid_
+  mutable SpinLock guard_;  // protects locked_ and pid_
   bool locked_ = false;
   int pid_ = 0;  // the holder
   const char* name_;

@@ -12,9 +12,15 @@ inline constexpr uint64_t kPageSize = uint64_t{1} << kPageShift;  // xv6: PGSIZE
 
 // xv6: PGROUNDUP / PGROUNDDOWN. page_round_up of an address in the last page of the 64-bit space
 // wraps to 0; callers that take sizes from user space check ranges before rounding.
-constexpr uint64_t page_round_up(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
-constexpr uint64_t page_round_down(uint64_t a) { return a & ~(kPageSize - 1); }
-constexpr bool page_aligned(uint64_t a) { return (a & (kPageSize - 1)) == 0; }
+constexpr uint64_t page_round_up(uint64_t a) {
+  return (a + kPageSize - 1) & ~(kPageSize - 1);
+}
+constexpr uint64_t page_round_down(uint64_t a) {
+  return a & ~(kPageSize - 1);
+}
+constexpr bool page_aligned(uint64_t a) {
+  return (a & (kPageSize - 1)) == 0;
+}
 
 namespace detail {
 

@@ -151,8 +151,8 @@ class AddressSpace {
   }
 
   // xv6: copyinstr. Copies a NUL-terminated string of at most max bytes (NUL included) and returns
-  // its length. kBadAddress if it runs into an inaccessible page before its NUL, kTooBig if there is
-  // no NUL within max bytes. dst is only meaningful on success.
+  // its length. kBadAddress if it runs into an inaccessible page before its NUL, kTooBig if there
+  // is no NUL within max bytes. dst is only meaningful on success.
   Result<uint64_t> copy_in_str(char* dst, VirtAddr src, uint64_t max) const {
     for (uint64_t done = 0; done < max;) {
       const VirtAddr va = src + done;

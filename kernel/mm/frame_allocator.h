@@ -31,9 +31,9 @@ class FrameAllocator {
     {
       Guard guard(lock_);
       if (total_ != 0) panic("FrameAllocator::add_range: called twice");
-      if (first >= last) panic("FrameAllocator::add_range: empty range 0x%lx..0x%lx",
-                               static_cast<unsigned long>(start.value()),
-                               static_cast<unsigned long>(end.value()));
+      if (first >= last)
+        panic("FrameAllocator::add_range: empty range 0x%lx..0x%lx",
+              static_cast<unsigned long>(start.value()), static_cast<unsigned long>(end.value()));
       start_ = first;
       end_ = last;
       offset_ = virt_offset;

@@ -14,7 +14,7 @@ template <class M>
 concept PhysMemory = requires(M& m, PhysAddr pa) {
   { m.alloc_page() } -> std::same_as<Result<PhysAddr>>;  // contents undefined
   { m.free_page(pa) } -> std::same_as<void>;
-  { m.ptr(pa) } -> std::same_as<void*>;                  // where code can read/write that frame
+  { m.ptr(pa) } -> std::same_as<void*>;  // where code can read/write that frame
 };
 
 // Frame helpers for code templated on a PhysMemory.

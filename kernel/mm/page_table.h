@@ -1,9 +1,9 @@
 // PageTable<Format, Memory>: a multi-level page table, generic over the PTE format (Sv39, i386) and
 // over how physical frames are reached and allocated (Memory), as Zircon's lib/arch does. This is
-// xv6's vm.c (walk, mappages, uvmunmap, uvmcopy, freewalk, vmprint) with two differences: errors are
-// returned instead of panics, and every operation that can fail is prepare-then-commit (Hafnium's
-// mm.c): everything that may fail (checks, allocating tables and frames) happens before anything
-// changes, so a failed call leaves the tree exactly as it was and leaks no page.
+// xv6's vm.c (walk, mappages, uvmunmap, uvmcopy, freewalk, vmprint) with two differences: errors
+// are returned instead of panics, and every operation that can fail is prepare-then-commit
+// (Hafnium's mm.c): everything that may fail (checks, allocating tables and frames) happens before
+// anything changes, so a failed call leaves the tree exactly as it was and leaks no page.
 //
 // A PageTable is a handle (root + Memory*): copies refer to the same tree. Not thread-safe; callers
 // serialise access to one tree (in xv6, a process's tree belongs to that process).
@@ -99,8 +99,8 @@ class PageTable {
   PhysAddr root() const { return root_; }
   Memory& memory() const { return *mem_; }
 
-  // xv6: walk(pagetable, va, 0). The last-level slot for va (valid or not), or nullptr if a table on
-  // the way is missing, va >= MAXVA, or a superpage leaf covers va.
+  // xv6: walk(pagetable, va, 0). The last-level slot for va (valid or not), or nullptr if a table
+  // on the way is missing, va >= MAXVA, or a superpage leaf covers va.
   Pte* walk(VirtAddr va) const {
     if (va.value() >= kMaxVa) return nullptr;
     Pte* table = entries(root_);
@@ -124,8 +124,9 @@ class PageTable {
   }
 
   // xv6: mappages. Maps [va, va + size) to [pa, pa + size). Refuses a size of 0 or a perm the
-  // format cannot express as a leaf (kInvalid), unaligned arguments (kMisaligned), ranges past MAXVA
-  // or wrapping (kOutOfRange), and any page already mapped (kAlreadyMapped; xv6 panics "remap").
+  // format cannot express as a leaf (kInvalid), unaligned arguments (kMisaligned), ranges past
+  // MAXVA or wrapping (kOutOfRange), and any page already mapped (kAlreadyMapped; xv6 panics
+  // "remap").
   Status map(VirtAddr va, uint64_t size, PhysAddr pa, Perm perm) {
     PAGODA_TRY(check_map_args(va, size, perm));
     if (!pa.page_aligned()) return Error::kMisaligned;
@@ -236,10 +237,10 @@ class PageTable {
     mem_ = nullptr;
   }
 
-  // Installs the root entry of `lender` that covers va as the same root entry here, marked borrowed:
-  // both trees then share that subtree (e.g. the kernel's device and text mappings in a per-process
-  // kernel page table), and destroy()/destroy_tables() here never free it. Changes made through
-  // this entry change the lender's tables. kNotMapped if the lender has no table there,
+  // Installs the root entry of `lender` that covers va as the same root entry here, marked
+  // borrowed: both trees then share that subtree (e.g. the kernel's device and text mappings in a
+  // per-process kernel page table), and destroy()/destroy_tables() here never free it. Changes made
+  // through this entry change the lender's tables. kNotMapped if the lender has no table there,
   // kAlreadyMapped if this root entry is in use.
   Status borrow(VirtAddr va, const PageTable& lender) {
     if (va.value() >= kMaxVa) return Error::kOutOfRange;

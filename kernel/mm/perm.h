@@ -13,11 +13,19 @@ constexpr Perm operator|(Perm a, Perm b) {
 constexpr Perm operator&(Perm a, Perm b) {
   return static_cast<Perm>(static_cast<uint8_t>(a) & static_cast<uint8_t>(b));
 }
-constexpr Perm operator~(Perm a) { return static_cast<Perm>(~static_cast<uint8_t>(a) & 0xf); }
-constexpr Perm& operator|=(Perm& a, Perm b) { return a = a | b; }
-constexpr Perm& operator&=(Perm& a, Perm b) { return a = a & b; }
+constexpr Perm operator~(Perm a) {
+  return static_cast<Perm>(~static_cast<uint8_t>(a) & 0xf);
+}
+constexpr Perm& operator|=(Perm& a, Perm b) {
+  return a = a | b;
+}
+constexpr Perm& operator&=(Perm& a, Perm b) {
+  return a = a & b;
+}
 
 // True if every bit of `bits` is in `set`.
-constexpr bool has(Perm set, Perm bits) { return (set & bits) == bits; }
+constexpr bool has(Perm set, Perm bits) {
+  return (set & bits) == bits;
+}
 
 }  // namespace pagoda::mm

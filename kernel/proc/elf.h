@@ -98,12 +98,13 @@ Status add_segment(Image& image, const Segment& seg);
 // address user memory may not reach). Errors: kInvalid for a malformed or truncated file,
 // kOutOfRange for segments beyond `limit` or overflowing, kMisaligned for unaligned vaddr, kTooBig
 // for too many segments.
+// Fills `image` (an out parameter: it is large, and exec runs on a one-page kernel stack).
 template <Reader R>
-Result<Image> parse(R& reader, uint64_t limit) {
+Status parse(R& reader, uint64_t limit, Image& image) {
   FileHeader eh;
   if (!reader.read(&eh, 0, sizeof(eh))) return Error::kInvalid;
   PAGODA_TRY(check_header(eh));
-  Image image;
+  image = Image{};
   image.entry = eh.entry;
   for (uint16_t i = 0; i < eh.phnum; ++i) {
     uint64_t off = eh.phoff + static_cast<uint64_t>(i) * sizeof(ProgramHeader);
@@ -116,7 +117,7 @@ Result<Image> parse(R& reader, uint64_t limit) {
         image, Segment{ph.vaddr, ph.memsz, ph.offset, ph.filesz, segment_perm(ph.flags)}));
   }
   if (image.count == 0) return Error::kInvalid;
-  return image;
+  return {};
 }
 
 }  // namespace pagoda::elf

@@ -6,6 +6,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/kernel_vmprint.h"  // labs
 #include "kernel/param.h"
 #include "kernel/proc/elf.h"
 #include "kernel/proc/proc.h"
@@ -55,18 +56,18 @@ Result<uint64_t> load_program(UserAddressSpace& as, const char* path) {
   ilock(ip);
   InodeReader reader(ip);
   // Leave room for the guard and stack pages below the trapframe.
-  auto image = elf::parse(reader, riscv::kTrapframe - 2 * kPageSize);
-  Status status = image.ok() ? Status() : Status(image.error());
-  for (int i = 0; status.ok() && i < image->count; ++i) {
-    if (as.size() > image->segments[i].vaddr) {
+  elf::Image image;
+  Status status = elf::parse(reader, riscv::kTrapframe - 2 * kPageSize, image);
+  for (int i = 0; status.ok() && i < image.count; ++i) {
+    if (as.size() > image.segments[i].vaddr) {
       status = Error::kInvalid;  // parse() sorts; a shared page is refused there too
       break;
     }
-    status = load_segment(as, reader, image->segments[i]);
+    status = load_segment(as, reader, image.segments[i]);
   }
   iunlockput(ip);
   if (!status.ok()) return status.error();
-  return image->entry;
+  return image.entry;
 }
 
 const char* last_component(const char* path) {
@@ -89,7 +90,7 @@ int exec(const char* path, const char* const* argv, int argc) {
   auto entry = load_program(as, path);
   end_op();
   if (!entry.ok()) {
-    as.destroy();
+    user_space_discard(p, as);  // labs: and its kernel table
     return -1;
   }
 
@@ -102,7 +103,7 @@ int exec(const char* path, const char* const* argv, int argc) {
     sp = push_args(as, top, top - kPageSize, argv, argc);
   }
   if (!sp.ok()) {
-    as.destroy();
+    user_space_discard(p, as);  // labs: and its kernel table
     return -1;
   }
 
@@ -112,6 +113,7 @@ int exec(const char* path, const char* const* argv, int argc) {
   p->trapframe->epc = *entry;
   p->trapframe->sp = *sp;
   p->trapframe->a1 = *sp;  // argv; argc goes to a0 as the return value
+  if (p->pid == 1) vmprint(p->space->as.table());  // labs: page-table lab part 1
   return argc;
 }
 

@@ -11,6 +11,7 @@
 #include "kernel/lib/panic.h"
 #include "kernel/lib/print.h"
 #include "kernel/lib/string.h"
+#include "kernel/mm/kernel_process_table.h"  // labs
 #include "kernel/proc/user_space.h"
 
 extern "C" {
@@ -341,7 +342,8 @@ void wakeup(const void* chan) {
 }
 
 int kill(int pid) {
-  if (pid <= 0) return -1;
+  // init cannot be killed: its exit would be a panic, and user space must not be able to cause one.
+  if (pid <= 0 || (g_initproc != nullptr && pid == g_initproc->pid)) return -1;
   for (Proc& p : g_procs) {
     SpinLockGuard guard(p.lock);
     if (p.pid == pid && p.state != ProcState::kUnused) {
@@ -382,6 +384,9 @@ void procdump() {
   for (Proc& p : g_procs) {
     if (p.state == ProcState::kUnused) continue;
     kprintf("%d %s %s\n", p.pid, state_name(p.state), p.name);
+#if PAGODA_PER_PROCESS_KPT  // labs: what p's kernel page table maps (stacks, user mirror)
+    dump_process_kernel_table(proc_slot(&p), p.space != nullptr ? &p.space->as : nullptr);
+#endif
   }
 }
 

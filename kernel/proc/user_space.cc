@@ -3,6 +3,7 @@
 
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/lib/panic.h"
+#include "kernel/mm/kernel_process_table.h"  // labs: per-process kernel page table
 #include "kernel/proc/proc.h"
 
 extern "C" char trampoline[];
@@ -20,28 +21,63 @@ constinit uint64_t g_copy_in_str_calls = 0;
 }  // namespace
 
 Result<UserAddressSpace> user_space_new(Proc* p) {
-  return UserAddressSpace::create(kernel_memory(),
-                                  mm::PhysAddr(reinterpret_cast<uint64_t>(trampoline)),
-                                  mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
+  auto as = UserAddressSpace::create(kernel_memory(),
+                                     mm::PhysAddr(reinterpret_cast<uint64_t>(trampoline)),
+                                     mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
+#if PAGODA_PER_PROCESS_KPT  // labs: a kernel table mirroring this space (observer, limit)
+  if (as.ok()) {
+    UserAddressSpace space = *as;
+    const Status opened = process_kernel_tables(proc_slot(p)).open(p->kstack, space);
+    if (!opened.ok()) {
+      space.destroy();
+      return opened.error();
+    }
+    return space;
+  }
+#endif
+  return as;
 }
 
+// Returns Status although nothing fails yet: with PAGODA_PER_PROCESS_KPT the process's kernel page
+// table is built here and registered as the space's MappingObserver, which can run out of memory.
 Status user_space_attach(Proc* p, const UserAddressSpace& as) {
   if (p->space != nullptr) panic("user_space_attach: pid %d already has a space", p->pid);
   p->space = &g_slots[proc_slot(p)];
   p->space->as = as;
+#if PAGODA_PER_PROCESS_KPT  // labs
+  process_kernel_tables(proc_slot(p)).select(as, /*load=*/false);
+#endif
   return {};
 }
 
 void user_space_commit(Proc* p, const UserAddressSpace& fresh) {
   UserAddressSpace old = p->space->as;
   p->space->as = fresh;
+#if PAGODA_PER_PROCESS_KPT  // labs: run on the new image's kernel table before freeing the old
+  process_kernel_tables(proc_slot(p)).select(fresh, /*load=*/p == myproc());
+  const mm::PhysAddr old_root = old.table().root();
   old.destroy();
+  process_kernel_tables(proc_slot(p)).close(old_root);
+#else
+  old.destroy();
+#endif
 }
 
 void user_space_release(Proc* p) {
   if (p->space == nullptr) return;
-  p->space->as.destroy();
+  user_space_discard(p, p->space->as);  // labs: and its kernel table
   p->space = nullptr;
+}
+
+// labs: a space from user_space_new that was never committed (a failed exec), or p's own.
+void user_space_discard(Proc* p, UserAddressSpace& as) {
+  const mm::PhysAddr root = as.table().root();
+  as.destroy();
+#if PAGODA_PER_PROCESS_KPT
+  process_kernel_tables(proc_slot(p)).close(root);
+#else
+  (void)p, (void)root;
+#endif
 }
 
 uint64_t proc_user_satp(Proc* p) {
@@ -50,11 +86,21 @@ uint64_t proc_user_satp(Proc* p) {
 
 Status user_copy_in(Proc* p, void* dst, uint64_t src, uint64_t len) {
   __atomic_fetch_add(&g_copy_in_calls, 1, __ATOMIC_RELAXED);
+#if PAGODA_PER_PROCESS_KPT  // labs: through the mirror in p's kernel table (copyin_new)
+  if (KernelProcessTable* kpt = process_kernel_tables(proc_slot(p)).active()) {
+    return kpt->copy_in(p->space->as, dst, src, len);
+  }
+#endif
   return p->space->as.copy_in(dst, mm::VirtAddr(src), len);
 }
 
 Result<uint64_t> user_copy_in_str(Proc* p, char* dst, uint64_t src, uint64_t max) {
   __atomic_fetch_add(&g_copy_in_str_calls, 1, __ATOMIC_RELAXED);
+#if PAGODA_PER_PROCESS_KPT  // labs: copyinstr_new
+  if (KernelProcessTable* kpt = process_kernel_tables(proc_slot(p)).active()) {
+    return kpt->copy_in_str(p->space->as, dst, src, max);
+  }
+#endif
   return p->space->as.copy_in_str(dst, mm::VirtAddr(src), max);
 }
 
@@ -66,9 +112,17 @@ uint64_t copy_in_str_calls() {
 }
 
 void user_space_switch_kernel(Proc* p) {
+#if PAGODA_PER_PROCESS_KPT  // labs: p's own kernel table, or the global one when none runs
+  KernelProcessTable* kpt = p != nullptr ? process_kernel_tables(proc_slot(p)).active() : nullptr;
+  if (kpt != nullptr) {
+    kpt->load();
+  } else {
+    kvm_init_hart();
+  }
+#else
   // Global kernel page table: every process shares it, so there is nothing to switch.
-  // A per-process kernel page table would load satp here (and the scheduler's own on nullptr).
   (void)p;
+#endif
 }
 
 }  // namespace pagoda

@@ -26,6 +26,8 @@ Status user_space_attach(Proc* p, const UserAddressSpace& as);
 void user_space_commit(Proc* p, const UserAddressSpace& fresh);
 // Free p's address space (user pages and tables; not the trapframe frame).
 void user_space_release(Proc* p);
+// Free a space made by user_space_new for p that was never committed (a failed exec). labs
+void user_space_discard(Proc* p, UserAddressSpace& as);
 // satp for p's user page table (usertrapret).
 uint64_t proc_user_satp(Proc* p);
 // Copy from p's user memory: every kernel read of user memory goes through these two (xv6 copyin

@@ -12,6 +12,7 @@ import os
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -20,6 +21,7 @@ from harness import Qemu, TestFailure, check, parse_args
 
 KEEP = 16       # fscrash's kKeep
 MAX_ARGS = 28   # exec allows MAXARG (32) arguments; fscrash and check take two
+ROUNDS = 3
 
 
 def find_fsck(args):
@@ -50,6 +52,51 @@ def run_fsck(fsck, image):
     return out
 
 
+def log_header_count(image):
+    """n of the on-disk log header (kernel/fs.h): > 0 means the cut left a committed transaction
+    for recovery to install. For information only; whether a cut lands there is luck."""
+    with open(image, "rb") as f:
+        f.seek(1024)
+        sb = struct.unpack("<8I", f.read(32))
+        f.seek(sb[5] * 1024)  # logstart
+        return struct.unpack("<i", f.read(4))[0]
+
+
+def crash_round(args, image, fsck, round_no):
+    # Write until the cut, at a random point after some files are done, so the cut lands inside
+    # some file's transactions (the writer never pauses between them). Later rounds start again
+    # at fc0 over the files of earlier rounds (O_TRUNC), so they also cut rewrites and unlinks.
+    target = random.randint(18, 30)
+    with Qemu(args, image=image, keep_image=True) as q:
+        q.boot()
+        q.send("fscrash write\n")
+        q.expect(rf"^done fc{target}\n", timeout=300)
+        q.kill()  # the power cut: SIGKILL, nothing flushed
+        log = q.log
+    check("panic" not in log, "no panic while writing", log)
+    pending = log_header_count(image)
+    done = [int(n) for n in re.findall(r"^done fc(\d+)\n", log, re.MULTILINE)]
+    gone = [int(n) for n in re.findall(r"^gone fc(\d+)\n", log, re.MULTILINE)]
+    check(len(done) >= target, "the writer completed files before the cut", log)
+    last = max(done)
+    intact = [n for n in done if n + KEEP > last]
+    absent = sorted(gone)[-(MAX_ARGS - len(intact)):]
+    print(f"round {round_no}: cut after fc{last}; checking {len(intact)} intact, "
+          f"{len(absent)} unlinked; {pending} committed blocks in the log", flush=True)
+
+    # Boot from the cut image (the log is replayed at mount) and check the files.
+    with Qemu(args, image=image, keep_image=True) as q:
+        q.boot()
+        argv = " ".join([f"+fc{n}" for n in intact] + [f"-fc{n}" for n in absent])
+        out = q.run(f"fscrash check {argv}", timeout=300)
+        check("check ok" in out and "BAD" not in out, "every completed file is intact", out)
+        q.halt()
+
+    # The image after recovery and a clean shutdown is consistent.
+    out = run_fsck(fsck, image)
+    print(out.strip().splitlines()[-1] if out.strip() else "fsck: clean", flush=True)
+
+
 def main():
     args = parse_args()
     fsck = find_fsck(args)
@@ -58,35 +105,8 @@ def main():
         image = os.path.join(tmp, "fs.img")
         shutil.copyfile(args.fs, image)
 
-        # Run 1: write until the cut. Cut at a random point after a few files are done, so the
-        # cut lands inside some file's transactions (the writer never pauses between them).
-        target = random.randint(20, 30)
-        with Qemu(args, image=image, keep_image=True) as q:
-            q.boot()
-            q.send("fscrash write\n")
-            q.expect(rf"^done fc{target}\n", timeout=300)
-            q.kill()  # the power cut: SIGKILL, nothing flushed
-            log = q.log
-        check("panic" not in log, "no panic while writing", log)
-        done = [int(n) for n in re.findall(r"^done fc(\d+)\n", log, re.MULTILINE)]
-        gone = [int(n) for n in re.findall(r"^gone fc(\d+)\n", log, re.MULTILINE)]
-        check(len(done) >= target, "the writer completed files before the cut", log)
-        last = max(done)
-        intact = [n for n in done if n + KEEP > last]
-        absent = sorted(gone)[-(MAX_ARGS - len(intact)):]
-        print(f"cut after fc{last}: checking {len(intact)} intact, {len(absent)} unlinked", flush=True)
-
-        # Run 2: boot from the cut image (the log is replayed at mount) and check the files.
-        with Qemu(args, image=image, keep_image=True) as q:
-            q.boot()
-            argv = " ".join([f"+fc{n}" for n in intact] + [f"-fc{n}" for n in absent])
-            out = q.run(f"fscrash check {argv}", timeout=300)
-            check("check ok" in out and "BAD" not in out, "every completed file is intact", out)
-            q.halt()
-
-        # The image after recovery and a clean shutdown is consistent.
-        out = run_fsck(fsck, image)
-        print(out.strip().splitlines()[-1] if out.strip() else "fsck: no output", flush=True)
+        for round_no in range(ROUNDS):
+            crash_round(args, image, fsck, round_no)
     except TestFailure as e:
         print(str(e), file=sys.stderr)
         sys.exit(1)

@@ -5,6 +5,7 @@ system calls, orphans, ^P, and no physical page lost across all of it. Drives us
 # matrix: cpus=1,3 kpt=per-process,global timeout=600
 
 import re
+import time
 
 from harness import Qemu, check, parse_args
 
@@ -54,6 +55,8 @@ def main():
             check(cause == want_cause, f"cause {cause!r} == {want_cause!r}", out)
             if want_addr is not None:
                 check(int(addr, 16) == want_addr, f"fault address 0x{addr} == 0x{want_addr:x}", out)
+            if cause in ("illegal instruction", "instruction page fault"):
+                check(addr == sepc, "an instruction fault is reported at the pc", out)
         pids = [int(k[0]) for k in kills]
         check(len(set(pids)) == len(pids), "each kill line is a different process", out)
         stack = [int(k[3], 16) for k in kills][7]
@@ -67,7 +70,9 @@ def main():
         run_proctest(q, "badptr")
         run_proctest(q, "orphan")
         run_proctest(q, "leak")
+        run_proctest(q, "oom", timeout=300)
         run_proctest(q, "sleep")
+        run_proctest(q, "rdtime")
 
         out = q.run("forktest", timeout=120)
         check("fork test OK" in out, "forktest fills the process table and waits for all", out)
@@ -76,6 +81,18 @@ def main():
         q.run("zombie", timeout=60)
         out = q.run("kill 99999")
         check("panic" not in out, "kill of a missing pid is harmless", out)
+
+        # The console's line discipline: backspace (DEL and ^H), ^U kills the line, ^D ends input.
+        q.send("echo abc\x7fd\x08e\n")
+        q.expect(r"\nabe\n\$ ", timeout=20)
+        q.send("echo wrong\x15echo right\n")
+        q.expect(r"\nright\n\$ ", timeout=20)
+        q.send("cat\n")
+        time.sleep(0.5)
+        q.send("typed line\n")
+        q.expect(r"typed line\ntyped line\n", timeout=20)
+        q.send("\x04")
+        q.expect(r"\$ ", timeout=20)
 
         # ^P lists the processes: init and sh at least.
         q.send("\x10")

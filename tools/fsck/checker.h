@@ -16,7 +16,8 @@ struct Report {
   bool clean() const { return problems.empty(); }
 };
 
-// Checks `image` (a copy: replaying the log changes it). See docs in main.cc for the list.
+// Checks `image` (taken by value: replaying the log changes it). tools/fsck/main.cc lists the
+// checks.
 Report check(fslib::Image image);
 
 }  // namespace pagoda::fsck

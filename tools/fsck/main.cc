@@ -2,6 +2,18 @@
 //   fsck IMAGE
 // Prints one line per inconsistency on stdout (a pending log is applied in memory first and
 // noted). Exit status: 0 clean, 1 inconsistent, 2 usage or I/O error.
+//
+// What it checks, in order:
+//   superblock   magic, regions in order and inside the image (if not, nothing else is checked)
+//   log          header count and home blocks in range; a committed log is replayed in memory
+//   inodes       type, size <= MAXFILE, no missing block under the size, every pointer (direct,
+//                indirect, indirect entries) inside the data area, no block claimed twice
+//   bitmap       metadata and claimed blocks marked in use, every other block free
+//   directories  size a multiple of 16, exactly one "." (naming itself) and one "..", entries
+//                name allocated inodes inside the table
+//   tree         everything allocated reachable from the root, one parent per directory,
+//                ".." naming that parent (the root's naming itself)
+//   link counts  nlink == directory entries naming the inode, ".." counted and "." not (xv6 mkdir)
 #include <cstdio>
 
 #include "tools/fsck/checker.h"

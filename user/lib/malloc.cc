@@ -55,9 +55,13 @@ class Heap {
   bool grow(uint64 units) {
     if (units < kMinGrowUnits) units = kMinGrowUnits;
     if (units > kMaxGrowBytes / kUnit) return false;
-    char* p = sbrk(static_cast<int>(units * kUnit));
+    // The break is page-aligned unless the program moved it itself: then pad up to alignment.
+    char* brk = sbrk(0);
+    if (brk == reinterpret_cast<char*>(-1)) return false;
+    uint64 pad = (0 - reinterpret_cast<uint64>(brk)) & (kUnit - 1);
+    char* p = sbrk(static_cast<int>(pad + units * kUnit));
     if (p == reinterpret_cast<char*>(-1)) return false;
-    auto* block = reinterpret_cast<Header*>(p);
+    auto* block = reinterpret_cast<Header*>(p + pad);
     block->units = units;
     insert(block);
     return true;

@@ -1,12 +1,15 @@
-// fscrash: the writer and the checker for tests/qemu/test_crash.py (power cut during heavy writing).
+// fscrash: the writer and the checker for tests/qemu/test_crash.py (power cut during heavy
+// writing).
 //
 //   fscrash write        writes fc0, fc1, ... for ever. After each file is completely written and
-//                        closed it prints "done fcN"; then it unlinks fc(N-16) and prints "gone ...".
+//                        closed it prints "done fcN"; then it unlinks fc(N-16) and prints "gone
+//                        ...".
 //   fscrash check ARGS   +NAME: the file must hold exactly its content; -NAME: it must not exist.
 //                        Prints "check ok" or a "BAD ..." line per problem and "check failed".
 //   fscrash fill         fills the disk, checks that the calls that run out of blocks or inodes
 //                        fail cleanly, frees everything, and checks nothing leaked: "fill ok".
-//   fscrash badargs      bad fds, pointers, paths and modes get -1 and leave no trace: "badargs ok".
+//   fscrash badargs      bad fds, pointers, paths and modes get -1 and leave no trace: "badargs
+//   ok".
 // (The last two are here because they need the same file-system plumbing as the crash writer.)
 //
 // A file's size and bytes are derived from its name alone, so the checker needs no other state.
@@ -29,7 +32,9 @@ uint name_hash(const char* name) {
   return h;
 }
 
-uint file_size(const char* name) { return 100 + name_hash(name) % kMaxSize; }
+uint file_size(const char* name) {
+  return 100 + name_hash(name) % kMaxSize;
+}
 
 char byte_at(const char* name, uint k) {
   return static_cast<char>((name_hash(name) >> 8) + k * 7 + (k >> 9));
@@ -131,7 +136,7 @@ int run_checker(int argc, char** argv) {
 
 // ---- fill ------------------------------------------------------------------------------------
 
-constexpr int kFillChunk = 3000;                   // not block aligned: short writes show
+constexpr int kFillChunk = 3000;                       // not block aligned: short writes show
 constexpr uint kFillFileMax = (MAXFILE - 20) * BSIZE;  // stay clear of the size limit
 int failures = 0;
 
@@ -274,10 +279,12 @@ int run_badargs() {
     expect(read(f.get(), &c, 1) == -1, "read from a write-only fd");
   }
   char c;
-  expect(read(-1, &c, 1) == -1 && read(NOFILE, &c, 1) == -1 && read(12, &c, 1) == -1, "bad fds read");
+  expect(read(-1, &c, 1) == -1 && read(NOFILE, &c, 1) == -1 && read(12, &c, 1) == -1,
+         "bad fds read");
   expect(close(-1) == -1 && close(NOFILE) == -1 && close(13) == -1, "bad fds close");
   expect(dup(-1) == -1 && dup(NOFILE + 5) == -1, "bad fds dup");
-  expect(open(bad, O_RDONLY) == -1 && open(wild, O_CREATE | O_RDWR) == -1, "open of a bad path pointer");
+  expect(open(bad, O_RDONLY) == -1 && open(wild, O_CREATE | O_RDWR) == -1,
+         "open of a bad path pointer");
   expect(pipe(reinterpret_cast<int*>(bad)) == -1, "pipe to a bad address");
   expect(mkdir(bad) == -1 && unlink(wild) == -1 && chdir(bad) == -1, "bad path pointers");
   expect(link("badfile", bad) == -1 && link(bad, "x") == -1, "link with bad pointers");

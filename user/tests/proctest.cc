@@ -186,6 +186,37 @@ void test_exec() {
   }
   argv[MAXARG - 1] = nullptr;
   if (exec("/echo", argv) != -1) fail("exec", "arguments larger than the stack");
+  // Broken copies of a real program: truncated after the headers, in the middle of the text, and
+  // with a bad magic number or a segment beyond user memory.
+  static char elf[4096];
+  int fd = open("/echo", O_RDONLY);
+  int n = read(fd, elf, sizeof(elf));
+  close(fd);
+  if (n != sizeof(elf)) fail("exec", "read /echo");
+  struct Variant {
+    const char* what;
+    int len;
+    int patch_off;  // -1: none
+    uint64 patch;
+  } variants[] = {
+      {"truncated after the headers", 64 + 2 * 56, -1, 0},
+      {"truncated in the text", 3000, -1, 0},
+      {"bad magic", 4096, 0, 0x464c4500},
+      {"segment beyond user memory", 4096, 64 + 16, 0x3ffffff000ull},  // phdr[0].vaddr
+      {"memsz below filesz", 4096, 64 + 40, 1},                        // phdr[0].memsz
+  };
+  for (auto& v : variants) {
+    static char copy[4096];  // the user stack is one page
+    memcpy(copy, elf, sizeof(copy));
+    if (v.patch_off == 0) memcpy(copy, &v.patch, 4);
+    if (v.patch_off > 0) memcpy(copy + v.patch_off, &v.patch, 8);
+    fd = open("/badelf", O_CREATE | O_WRONLY | O_TRUNC);
+    if (fd < 0 || write(fd, copy, v.len) != v.len) fail("exec", "write /badelf");
+    close(fd);
+    char* args[] = {const_cast<char*>("badelf"), nullptr};
+    if (exec("/badelf", args) != -1) fail("exec", v.what);
+  }
+  unlink("/badelf");
   if (freemem() != before) fail("exec", "pages leaked by failed execs");
   // A good exec in a child, with arguments.
   int pid = fork();
@@ -203,6 +234,7 @@ void test_exec() {
 
 void test_kill() {
   if (kill(-1) != -1 || kill(0) != -1 || kill(100000) != -1) fail("kill", "bad pid accepted");
+  if (kill(1) != -1) fail("kill", "init can be killed");
   uint64 before = freemem();
   // A child spinning in user space.
   int pid = fork();
@@ -327,6 +359,35 @@ void test_leak() {
   if (freemem() != before) fail("leak", "fork/exit leaked pages");
 }
 
+// Use up all memory in a child, then fork, exec, sbrk and pipe must fail cleanly; everything is
+// given back when the child exits.
+void test_oom() {
+  uint64 before = freemem();
+  int pid = fork();
+  if (pid == 0) {
+    uint64 grown = 0;
+    while (sbrk(64 * kPageSize) != reinterpret_cast<char*>(-1)) grown += 64;
+    while (sbrk(kPageSize) != reinterpret_cast<char*>(-1)) grown += 1;
+    if (grown < 1000) exit(1);
+    if (fork() >= 0) exit(2);  // the copy cannot fit: at most a handful of pages are free
+    char* args[] = {const_cast<char*>("echo"), const_cast<char*>("no"), nullptr};
+    if (freemem() < 8 * kPageSize && exec("/echo", args) != -1) exit(3);
+    // Give it all back: fork works again.
+    if (sbrk(-static_cast<int>(grown * kPageSize)) == reinterpret_cast<char*>(-1)) exit(5);
+    int child = fork();
+    if (child == 0) exit(0);
+    if (child < 0 || wait(nullptr) != child) exit(4);
+    exit(0);
+  }
+  int status = -5;
+  wait(&status);
+  if (status != 0) {
+    fail("oom", "child under memory pressure");
+    printf("  status %d\n", status);
+  }
+  if (freemem() != before) fail("oom", "pages leaked");
+}
+
 void test_sleep() {
   int t0 = uptime();
   if (sleep(5) != 0) fail("sleep", "sleep returned an error");
@@ -335,14 +396,23 @@ void test_sleep() {
   if (sleep(-3) != 0) fail("sleep", "negative sleep");
 }
 
+// User mode may read the `time` CSR (scounteren.TM), as benchmarks do.
+void test_rdtime() {
+  uint64 t0, t1;
+  asm volatile("rdtime %0" : "=r"(t0));
+  sleep(1);
+  asm volatile("rdtime %0" : "=r"(t1));
+  if (t1 <= t0) fail("rdtime", "time does not advance");
+}
+
 struct Test {
   const char* name;
   void (*fn)();
 };
 const Test kTests[] = {
-    {"fault", test_fault},   {"sbrk", test_sbrk}, {"exec", test_exec},
-    {"kill", test_kill},     {"wait", test_wait}, {"badptr", test_badptr},
-    {"orphan", test_orphan}, {"leak", test_leak}, {"sleep", test_sleep},
+    {"fault", test_fault}, {"sbrk", test_sbrk},     {"exec", test_exec},     {"kill", test_kill},
+    {"wait", test_wait},   {"badptr", test_badptr}, {"orphan", test_orphan}, {"leak", test_leak},
+    {"oom", test_oom},     {"sleep", test_sleep},   {"rdtime", test_rdtime},
 };
 
 }  // namespace

@@ -4,6 +4,10 @@
         .section .text.entry
         .global _entry
 _entry:
+        # Harts beyond NCPU (param.h) have no stack or Cpu: park them.
+        csrr t1, mhartid
+        li t2, 8
+        bgeu t1, t2, park
         # sp = boot_stacks + (hartid + 1) * PAGODA_BOOT_STACK. Keep a0 (hart id) and a1 (the
         # device tree's address, from QEMU's reset code) for start().
         la sp, boot_stacks
@@ -15,6 +19,9 @@ _entry:
         call start
 spin:
         j spin
+park:
+        wfi
+        j park
 
         .section .bss
         .balign 16

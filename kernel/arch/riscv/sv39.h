@@ -29,7 +29,7 @@ class Sv39Pte {
   // RSW bit 8 (ignored by hardware): this table entry points into another page table's tree, so
   // freeing this tree must not free it (a borrowed subtree).
   static constexpr uint64_t kBorrowed = 1 << 8;
-  static constexpr unsigned kPpnShift = 10;                            // PPN is bits 10..53
+  static constexpr unsigned kPpnShift = 10;  // PPN is bits 10..53
   static constexpr uint64_t kPpnMask = ((uint64_t{1} << 44) - 1) << kPpnShift;
 
   constexpr Sv39Pte() = default;
@@ -70,7 +70,9 @@ class Sv39Pte {
   constexpr Sv39Pte with_perm(Perm perm) const {
     return Sv39Pte((raw_ & ~(kRead | kWrite | kExec | kUser)) | perm_bits(perm));
   }
-  constexpr Sv39Pte with_phys(PhysAddr pa) const { return Sv39Pte((raw_ & ~kPpnMask) | ppn_bits(pa)); }
+  constexpr Sv39Pte with_phys(PhysAddr pa) const {
+    return Sv39Pte((raw_ & ~kPpnMask) | ppn_bits(pa));
+  }
 
   friend constexpr bool operator==(Sv39Pte, Sv39Pte) = default;
 
@@ -110,6 +112,8 @@ struct Sv39 {
 
 // satp for Sv39 (spec 4.1.11): MODE = 8 in bits 60..63, PPN of the root in bits 0..43.
 // xv6: MAKE_SATP.
-constexpr uint64_t make_satp(PhysAddr root) { return (uint64_t{8} << 60) | (root.value() >> 12); }
+constexpr uint64_t make_satp(PhysAddr root) {
+  return (uint64_t{8} << 60) | (root.value() >> 12);
+}
 
 }  // namespace pagoda::riscv

@@ -116,8 +116,11 @@ extern "C" [[noreturn]] void usertrap() {
   } else if ((which = dev_intr()) != DevIntr::kNone) {
     // handled
   } else {
+    // stval holds the faulting address for access faults; for an illegal instruction or a
+    // breakpoint it holds the instruction bits (or 0), so name the instruction's address instead.
+    uint64_t addr = (scause == 2 || scause == 3) ? riscv::r_sepc() : riscv::r_stval();
     kprintf("pid %d (%s): killed: %s at 0x%016lx (sepc 0x%016lx)\n", p->pid, p->name,
-            cause_name(scause), riscv::r_stval(), riscv::r_sepc());
+            cause_name(scause), addr, riscv::r_sepc());
     set_killed(p);
   }
   if (killed(p)) exit(-1);

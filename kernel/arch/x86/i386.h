@@ -1,6 +1,6 @@
 // The 32-bit i386 two-level page-table format that xv6-x86 uses (Intel SDM vol. 3, 4.3): a page
-// directory and page tables of 1024 four-byte entries, 10+10+12 bits of virtual address. There is no
-// separate read bit (a present page is readable) and no execute-disable without PAE, so kRead is
+// directory and page tables of 1024 four-byte entries, 10+10+12 bits of virtual address. There is
+// no separate read bit (a present page is readable) and no execute-disable without PAE, so kRead is
 // implied and kExec ignored. Only used by host tests: it shows mm::PageTable is format-generic.
 #pragma once
 
@@ -100,6 +100,8 @@ struct I386 {
 };
 
 // The CR3 value for a page directory (no PCD/PWT).
-constexpr uint64_t make_cr3(PhysAddr root) { return root.value() & I386Pte::kFrameMask; }
+constexpr uint64_t make_cr3(PhysAddr root) {
+  return root.value() & I386Pte::kFrameMask;
+}
 
 }  // namespace pagoda::x86

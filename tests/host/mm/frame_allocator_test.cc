@@ -46,7 +46,9 @@ class FrameAllocatorTest : public ::testing::Test {
   ~FrameAllocatorTest() override { std::free(buffer_); }
 
   uint64_t offset() const { return reinterpret_cast<uint64_t>(buffer_) - kStart; }
-  void add_all() { alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + kPages * kPageSize), offset()); }
+  void add_all() {
+    alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + kPages * kPageSize), offset());
+  }
   bool filled(PhysAddr pa, unsigned char byte, uint64_t from = 0) {
     const auto* p = static_cast<const unsigned char*>(alloc_.ptr(pa));
     for (uint64_t i = from; i < kPageSize; ++i) {

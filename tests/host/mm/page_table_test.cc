@@ -262,7 +262,7 @@ TYPED_TEST(PageTableTest, UnmapIsAllOrNothing) {
 TYPED_TEST(PageTableTest, MapZeroedGivesZeroedFramesOrNothing) {
   auto& t = this->table_;
   const VirtAddr va(span<TypeParam>(1) - kPageSize);
-  const uint64_t size = 3 * kPageSize;  // crosses into a second last-level table
+  const uint64_t size = 3 * kPageSize;             // crosses into a second last-level table
   const uint64_t needed = 3 + TypeParam::kLevels;  // frames + tables
   for (uint64_t n = 1; n <= needed; ++n) {
     this->mem_.fail_nth_alloc(n);
@@ -274,8 +274,8 @@ TYPED_TEST(PageTableTest, MapZeroedGivesZeroedFramesOrNothing) {
   ASSERT_TRUE(t.map_zeroed(va, size, kRwu).ok());
   EXPECT_EQ(this->mem_.pages_in_use(), 1 + needed);
   for (uint64_t off = 0; off < size; off += kPageSize) {
-    const auto* bytes = static_cast<const unsigned char*>(
-        this->mem_.ptr(t.translate(va + off).value()));
+    const auto* bytes =
+        static_cast<const unsigned char*>(this->mem_.ptr(t.translate(va + off).value()));
     for (uint64_t i = 0; i < kPageSize; ++i) ASSERT_EQ(bytes[i], 0) << off + i;
   }
   EXPECT_EQ(t.map_zeroed(va, kPageSize, kRwu).error(), Error::kAlreadyMapped);
@@ -286,8 +286,8 @@ TYPED_TEST(PageTableTest, MapZeroedGivesZeroedFramesOrNothing) {
 
 TYPED_TEST(PageTableTest, CopyToCopiesContentsAndFlags) {
   auto& parent = this->table_;
-  ASSERT_TRUE(parent.map(VirtAddr(0), kPageSize, this->frame(0x11), Perm::kRead | Perm::kUser)
-                  .ok());
+  ASSERT_TRUE(
+      parent.map(VirtAddr(0), kPageSize, this->frame(0x11), Perm::kRead | Perm::kUser).ok());
   ASSERT_TRUE(parent.map(VirtAddr(kPageSize), kPageSize, this->frame(0x22), kRw).ok());  // guard
   ASSERT_TRUE(parent.map(VirtAddr(2 * kPageSize), kPageSize, this->frame(0x33), kRwu).ok());
   auto child = PageTable<TypeParam, test::FakeMemory>::create(this->mem_).value();
@@ -312,8 +312,9 @@ TYPED_TEST(PageTableTest, CopyToFailureAtEveryAllocationLeavesTheChildAsItWas) {
   auto& parent = this->table_;
   const uint64_t npages = 5;
   for (uint64_t i = 0; i < npages; ++i) {
-    ASSERT_TRUE(parent.map(VirtAddr(i * kPageSize), kPageSize,
-                           this->frame(static_cast<unsigned char>(i)), kRwu)
+    ASSERT_TRUE(parent
+                    .map(VirtAddr(i * kPageSize), kPageSize,
+                         this->frame(static_cast<unsigned char>(i)), kRwu)
                     .ok());
   }
   auto child = PageTable<TypeParam, test::FakeMemory>::create(this->mem_).value();
@@ -382,7 +383,8 @@ TYPED_TEST(PageTableTest, BorrowedSubtreeIsSharedAndNeverFreedByTheBorrower) {
   ASSERT_TRUE(borrower.borrow(va, lender).ok());
   EXPECT_EQ(borrower.borrow(va, lender).error(), Error::kAlreadyMapped);
   EXPECT_EQ(borrower.borrow(VirtAddr(TypeParam::kMaxVa), lender).error(), Error::kOutOfRange);
-  const auto root_entry = entry<TypeParam>(this->mem_, borrower.root(), TypeParam::index(va, this->kTop));
+  const auto root_entry =
+      entry<TypeParam>(this->mem_, borrower.root(), TypeParam::index(va, this->kTop));
   EXPECT_TRUE(root_entry.borrowed());
   EXPECT_EQ(borrower.translate(va + 5).value(), kFrame + 5);
   // The borrower's own part: a leaf elsewhere, which it must unmap before destroy().

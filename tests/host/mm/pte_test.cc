@@ -144,8 +144,8 @@ TEST(I386Pte, FrameAndLeafBit) {
   const I386Pte pte(0xabcde067);
   EXPECT_EQ(pte.phys(), PhysAddr(0xabcde000));
   EXPECT_TRUE(pte.valid() && pte.writable() && pte.user() && pte.accessed() && pte.dirty());
-  EXPECT_FALSE(pte.is_leaf());                      // no PS bit
-  EXPECT_TRUE(I386Pte(0x00400083).is_leaf());       // a 4 MiB page in a directory
+  EXPECT_FALSE(pte.is_leaf());                 // no PS bit
+  EXPECT_TRUE(I386Pte(0x00400083).is_leaf());  // a 4 MiB page in a directory
   EXPECT_EQ(pte.with_phys(PhysAddr(0x1000)).raw(), 0x00001067u);
   EXPECT_EQ(pte.with_perm(Perm::kRead).raw(), 0xabcde061u);
 }

@@ -43,9 +43,9 @@ class Sv39ShapeTest : public ::testing::Test {
 };
 
 TEST_F(Sv39ShapeTest, TwoPagesAcrossA2MiBBoundary) {
-  ASSERT_TRUE(table_.map(VirtAddr(kMiB2 - kPageSize), 2 * kPageSize, PhysAddr(0x80000000),
-                         Perm::kRead)
-                  .ok());
+  ASSERT_TRUE(
+      table_.map(VirtAddr(kMiB2 - kPageSize), 2 * kPageSize, PhysAddr(0x80000000), Perm::kRead)
+          .ok());
   const PhysAddr root = table_.root();
   ASSERT_EQ(valid(root), std::vector<size_t>{0});
   ASSERT_FALSE(at(root, 0).is_leaf());
@@ -75,11 +75,13 @@ TEST_F(Sv39ShapeTest, SeparateGigabytesUseSeparateRootEntries) {
 }
 
 TEST_F(Sv39ShapeTest, VmprintExactText) {
-  ASSERT_TRUE(table_.map(VirtAddr(0), kPageSize, PhysAddr(0x87f68000),
-                         Perm::kRead | Perm::kExec | Perm::kUser)
+  ASSERT_TRUE(table_
+                  .map(VirtAddr(0), kPageSize, PhysAddr(0x87f68000),
+                       Perm::kRead | Perm::kExec | Perm::kUser)
                   .ok());
-  ASSERT_TRUE(table_.map(VirtAddr(Sv39::kMaxVa - 2 * kPageSize), kPageSize, PhysAddr(0x87f70000),
-                         Perm::kRead | Perm::kWrite)
+  ASSERT_TRUE(table_
+                  .map(VirtAddr(Sv39::kMaxVa - 2 * kPageSize), kPageSize, PhysAddr(0x87f70000),
+                       Perm::kRead | Perm::kWrite)
                   .ok());
   const std::vector<std::string> expected = {
       "page table 0x0000000087f60000",

@@ -68,7 +68,10 @@ struct ElfBuilder {
 
 Result<Image> parse_bytes(const std::vector<uint8_t>& bytes, uint64_t limit = kLimit) {
   BytesReader reader{bytes};
-  return parse(reader, limit);
+  Image image;
+  Status s = parse(reader, limit, image);
+  if (!s.ok()) return s.error();
+  return image;
 }
 
 TEST(ElfTest, GoodExecutable) {

@@ -36,9 +36,13 @@ void* FakeMemory::ptr(PhysAddr pa) {
   return it->second->bytes + pa.page_offset();
 }
 
-void FakeMemory::fail_nth_alloc(uint64_t n) { fail_at_call_ = alloc_calls_ + n; }
+void FakeMemory::fail_nth_alloc(uint64_t n) {
+  fail_at_call_ = alloc_calls_ + n;
+}
 
-void FakeMemory::fail_after(uint64_t n) { fail_from_call_ = alloc_calls_ + n + 1; }
+void FakeMemory::fail_after(uint64_t n) {
+  fail_from_call_ = alloc_calls_ + n + 1;
+}
 
 void FakeMemory::clear_failures() {
   fail_at_call_ = 0;

@@ -53,8 +53,8 @@ class FakeMemory {
   std::map<uint64_t, std::unique_ptr<Page>> pages_;
   uint64_t next_;
   uint64_t alloc_calls_ = 0;
-  uint64_t fail_at_call_ = 0;      // 0: none; else the alloc_calls_ value that fails
-  uint64_t fail_from_call_ = 0;    // 0: none; else every call from this one fails
+  uint64_t fail_at_call_ = 0;    // 0: none; else the alloc_calls_ value that fails
+  uint64_t fail_from_call_ = 0;  // 0: none; else every call from this one fails
 };
 
 static_assert(mm::PhysMemory<FakeMemory>);

@@ -177,6 +177,14 @@ TEST_F(FsckTest, WrongDotDot) {
                                    "inode 4: nlink 1 but 2 directory entries name it"));
 }
 
+TEST_F(FsckTest, RootDotDotNamingAnotherDirectory) {
+  rewrite_entry(ROOTINO, "..", 4, "..");
+  EXPECT_THAT(problems(),
+              UnorderedElementsAre("directory 1: '..' names inode 4 but its parent is 1",
+                                   "inode 1: nlink 3 but 2 directory entries name it",
+                                   "inode 4: nlink 1 but 2 directory entries name it"));
+}
+
 TEST_F(FsckTest, EntryNamingFreeInode) {
   rewrite_entry(ROOTINO, "a", 150, "a");
   EXPECT_THAT(problems(),

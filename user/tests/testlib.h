@@ -1,0 +1,360 @@
+// The shared core of Pagoda's user-space test programs: line output, check macros, the free-page
+// and process counters (sysinfo), and a runner that isolates every subtest in its own process.
+//
+// Each subtest runs in a forked child, so a crash or a kill only fails that subtest, and every page
+// the subtest used is returned when the child is reaped. The runner reads sysinfo() before the fork
+// and after the reap: the free-page count and the process count must be exactly what they were.
+//
+// The user stack is a single page (xv6 layout), so tests keep big buffers in static storage or on
+// the heap, never on the stack.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <type_traits>
+
+#include "kernel/fcntl.h"
+#include "kernel/param.h"
+#include "kernel/stat.h"
+#include "kernel/syscall.h"
+#include "kernel/sysinfo.h"
+#include "kernel/types.h"
+#include "user/user.h"
+
+namespace utest {
+
+// Sv39 user address space, as xv6 lays it out (kernel/memlayout.h, riscv.h).
+inline constexpr uint64 kPageSize = 4096;
+inline constexpr uint64 kMaxVa = 1ull << 38;                 // one bit less than Sv39 allows
+inline constexpr uint64 kTrampoline = kMaxVa - kPageSize;    // no PTE_U
+inline constexpr uint64 kTrapframe = kTrampoline - kPageSize;  // no PTE_U
+inline constexpr uint64 kKernBase = 0x80000000;
+inline constexpr uint64 kPlic = 0x0c000000;
+inline constexpr uint64 kUart0 = 0x10000000;
+
+constexpr uint64 page_round_down(uint64 a) { return a & ~(kPageSize - 1); }
+constexpr uint64 page_round_up(uint64 a) { return page_round_down(a + kPageSize - 1); }
+
+template <class T>
+T* ptr(uint64 addr) {
+  return reinterpret_cast<T*>(addr);
+}
+inline uint64 addr(const volatile void* p) { return reinterpret_cast<uint64>(p); }
+
+// A value printed in hexadecimal.
+struct Hex {
+  uint64 value;
+};
+
+// One output line, built in a buffer and written with a single write(), so that lines from
+// concurrent processes do not interleave character by character.
+class Line {
+ public:
+  Line& add(const char* s) {
+    if (s == nullptr) s = "(null)";
+    while (*s != '\0') put(*s++);
+    return *this;
+  }
+  Line& add(char c) {
+    put(c);
+    return *this;
+  }
+  Line& add(bool b) { return add(b ? "true" : "false"); }
+  Line& add(Hex h) {
+    add("0x");
+    char digits[16];
+    int n = 0;
+    do {
+      digits[n++] = "0123456789abcdef"[h.value & 15];
+      h.value >>= 4;
+    } while (h.value != 0);
+    while (n > 0) put(digits[--n]);
+    return *this;
+  }
+  template <std::integral T>
+  Line& add(T v) {
+    uint64 u = static_cast<uint64>(v);
+    if constexpr (std::is_signed_v<T>) {
+      if (v < 0) {
+        put('-');
+        u = 0 - u;
+      }
+    }
+    char digits[20];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u != 0);
+    while (n > 0) put(digits[--n]);
+    return *this;
+  }
+  template <class T>
+  Line& add(T* p) {
+    return add(Hex{addr(p)});
+  }
+  void flush() {
+    if (len_ > 0) write(1, buf_, len_);
+    len_ = 0;
+  }
+
+ private:
+  void put(char c) {
+    if (len_ < static_cast<int>(sizeof(buf_))) buf_[len_++] = c;
+  }
+  char buf_[160];
+  int len_ = 0;
+};
+
+// say("a", 1, Hex{2}) prints "a10x2\n" as one write.
+template <class... Args>
+void say(const Args&... args) {
+  Line line;
+  (line.add(args), ...);
+  line.add('\n');
+  line.flush();
+}
+
+// The subtest running in this process (set by the runner in the child).
+inline const char* g_current = "?";
+
+template <class... Args>
+[[noreturn]] void fail(const char* file, int line, const Args&... detail) {
+  say(g_current, ": FAILED ", file, ":", line, ": ", detail...);
+  exit(1);
+}
+
+}  // namespace utest
+
+// CHECK(cond, details...) fails the current subtest (its process exits 1) with the details.
+#define CHECK(cond, ...)                                                                  \
+  do {                                                                                    \
+    if (!(cond)) ::utest::fail(__FILE__, __LINE__, #cond __VA_OPT__(, " ", ) __VA_ARGS__); \
+  } while (0)
+
+// CHECK_EQ(actual, expected) prints both values when they differ.
+#define CHECK_EQ(actual, expected)                                                         \
+  do {                                                                                     \
+    auto utest_a_ = (actual);                                                              \
+    auto utest_e_ = (expected);                                                            \
+    if (!(utest_a_ == utest_e_))                                                           \
+      ::utest::fail(__FILE__, __LINE__, #actual " == " #expected ": got ", utest_a_,        \
+                    " expected ", utest_e_);                                               \
+  } while (0)
+
+namespace utest {
+
+// Free physical pages according to sysinfo(); ~0 if the call fails.
+inline uint64 free_pages() {
+  struct sysinfo si;
+  if (sysinfo(&si) != 0) return ~0ull;
+  return si.freemem / kPageSize;
+}
+
+// Processes in use according to sysinfo(); ~0 if the call fails.
+inline uint64 nproc() {
+  struct sysinfo si;
+  if (sysinfo(&si) != 0) return ~0ull;
+  return si.nproc;
+}
+
+// Waits for `pid` and returns its exit status; fails the subtest if wait() returns another pid.
+inline int wait_for(int pid) {
+  int status = 0x5a5a5a5a;
+  int got = wait(&status);
+  if (got != pid) fail(__FILE__, __LINE__, "wait returned ", got, " expected pid ", pid);
+  return status;
+}
+
+// Forks; the child runs `body` and exits 0 (or whatever body exits with). Returns the child's
+// exit status as the parent sees it.
+template <class F>
+int run_in_child(F&& body) {
+  int pid = fork();
+  if (pid < 0) fail(__FILE__, __LINE__, "fork failed");
+  if (pid == 0) {
+    body();
+    exit(0);
+  }
+  return wait_for(pid);
+}
+
+// Runs `body` in a child and expects the kernel to kill it (exit status -1) before it returns.
+#define EXPECT_KILLED(body)                                               \
+  do {                                                                    \
+    int utest_st_ = ::utest::run_in_child([&] {                           \
+      body;                                                               \
+      exit(77); /* reached only if nothing trapped */                     \
+    });                                                                   \
+    if (utest_st_ != -1)                                                  \
+      ::utest::fail(__FILE__, __LINE__, "expected the child to be killed (status -1) after: " \
+                    #body ", got status ", utest_st_);                    \
+  } while (0)
+
+// Burns CPU without ever entering the kernel (for kill and preemption tests).
+[[noreturn]] inline void spin_forever() {
+  for (;;) asm volatile("");
+}
+
+// Number of open file descriptors of this process (fstat succeeds).
+inline int count_open_fds() {
+  int n = 0;
+  struct stat st;
+  for (int fd = 0; fd < NOFILE; ++fd)
+    if (fstat(fd, &st) == 0) ++n;
+  return n;
+}
+
+// A raw system call with 64-bit arguments (bypasses the C prototypes' int truncation).
+inline long syscall6(long num, uint64 a0 = 0, uint64 a1 = 0, uint64 a2 = 0, uint64 a3 = 0,
+                     uint64 a4 = 0, uint64 a5 = 0) {
+  register uint64 r0 asm("a0") = a0;
+  register uint64 r1 asm("a1") = a1;
+  register uint64 r2 asm("a2") = a2;
+  register uint64 r3 asm("a3") = a3;
+  register uint64 r4 asm("a4") = a4;
+  register uint64 r5 asm("a5") = a5;
+  register long r7 asm("a7") = num;
+  asm volatile("ecall"
+               : "+r"(r0)
+               : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
+               : "memory");
+  return static_cast<long>(r0);
+}
+
+// A small deterministic PRNG (xorshift64*), so every run does the same thing.
+class Rng {
+ public:
+  constexpr explicit Rng(uint64 seed) : state_(seed ? seed : 0x9e3779b97f4a7c15ull) {}
+  uint64 next() {
+    state_ ^= state_ >> 12;
+    state_ ^= state_ << 25;
+    state_ ^= state_ >> 27;
+    return state_ * 0x2545f4914f6cdd1dull;
+  }
+  uint64 below(uint64 n) { return n == 0 ? 0 : next() % n; }
+
+ private:
+  uint64 state_;
+};
+
+// Fills [p, p+n) with a pattern derived from `seed`; verify_pattern returns the first mismatching
+// offset or -1.
+inline void fill_pattern(volatile uchar* p, uint64 n, uint64 seed) {
+  for (uint64 i = 0; i < n; ++i) p[i] = static_cast<uchar>((i * 131 + seed * 7 + (i >> 9)) & 0xff);
+}
+inline long verify_pattern(const volatile uchar* p, uint64 n, uint64 seed) {
+  for (uint64 i = 0; i < n; ++i)
+    if (p[i] != static_cast<uchar>((i * 131 + seed * 7 + (i >> 9)) & 0xff)) return static_cast<long>(i);
+  return -1;
+}
+
+struct Test {
+  const char* name;
+  void (*fn)();
+  int timeout_ticks = 0;  // 0: the runner's default
+};
+
+inline constexpr int kDefaultTimeoutTicks = 1200;  // ~2 min at xv6's 10 ticks/s; a hang detector
+inline constexpr int kSettleTicks = 50;            // for orphans that init still has to reap
+
+inline bool name_selected(const char* name, int argc, char** argv) {
+  if (argc <= 1) return true;
+  for (int i = 1; i < argc; ++i)
+    if (strcmp(argv[i], name) == 0) return true;
+  return false;
+}
+
+// Runs one subtest: child + watchdog, then the page and process accounting. True if it passed.
+inline bool run_one(const Test& t) {
+  const uint64 pages_before = free_pages();
+  const uint64 procs_before = nproc();
+  int child = fork();
+  if (child < 0) {
+    say(t.name, ": FAILED fork for the subtest failed");
+    return false;
+  }
+  if (child == 0) {
+    g_current = t.name;
+    t.fn();
+    exit(0);
+  }
+  const int timeout = t.timeout_ticks > 0 ? t.timeout_ticks : kDefaultTimeoutTicks;
+  int watchdog = fork();
+  if (watchdog == 0) {
+    sleep(timeout);
+    kill(child);
+    exit(0);
+  }
+  bool ok = true;
+  bool timed_out = false;
+  int child_status = 0;
+  for (int reaped = 0; reaped < (watchdog > 0 ? 2 : 1);) {
+    int status = 0;
+    int pid = wait(&status);
+    if (pid < 0) break;
+    if (pid == child) {
+      child_status = status;
+      ++reaped;
+      if (watchdog > 0) kill(watchdog);
+    } else if (pid == watchdog) {
+      ++reaped;
+      timed_out = status == 0;  // it exits 0 only after it fired; -1 when we killed it
+    }
+  }
+  if (timed_out && child_status == -1) {
+    say(t.name, ": FAILED timed out after ", timeout, " ticks");
+    ok = false;
+  } else if (child_status == 1) {
+    ok = false;  // the child printed the reason
+  } else if (child_status != 0) {
+    say(t.name, ": FAILED subtest process exited with status ", child_status);
+    ok = false;
+  }
+  // Orphans go to init, which reaps them on its own time; give it a moment.
+  uint64 pages_after = free_pages();
+  uint64 procs_after = nproc();
+  for (int i = 0; i < kSettleTicks && (pages_after != pages_before || procs_after != procs_before);
+       ++i) {
+    sleep(1);
+    pages_after = free_pages();
+    procs_after = nproc();
+  }
+  if (procs_after != procs_before) {
+    say(t.name, ": FAILED process count ", procs_before, " before, ", procs_after, " after");
+    ok = false;
+  }
+  if (pages_after != pages_before) {
+    long diff = static_cast<long>(pages_before) - static_cast<long>(pages_after);
+    say(t.name, ": FAILED free pages ", pages_before, " before, ", pages_after, " after (",
+        diff > 0 ? "lost " : "gained ", diff > 0 ? diff : -diff, ")");
+    ok = false;
+  }
+  if (ok) say(t.name, ": OK");
+  return ok;
+}
+
+// Runs the subtests named on the command line (all if none), prints the verdict, exits 0/1.
+template <size_t N>
+[[noreturn]] void run_tests(const char* program, const Test (&tests)[N], int argc, char** argv) {
+  int failed = 0;
+  int ran = 0;
+  say(program, ": starting");
+  for (const Test& t : tests) {
+    if (!name_selected(t.name, argc, argv)) continue;
+    ++ran;
+    if (!run_one(t)) ++failed;
+  }
+  if (ran == 0) {
+    say(program, ": no subtest matches");
+    failed = 1;
+  }
+  if (failed == 0) {
+    say(program, ": ", ran, " subtests, ALL TESTS PASSED");
+    exit(0);
+  }
+  say(program, ": ", failed, " of ", ran, " subtests, SOME TESTS FAILED");
+  exit(1);
+}
+
+}  // namespace utest
