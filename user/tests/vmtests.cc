@@ -169,7 +169,11 @@ void sbrk_all_memory() {
   release_memory(taken);
   CHECK_EQ(brk(), base);
   uint64 after = free_pages();
-  CHECK(before - after <= 3 && after <= before, "before=", before, " after=", after);
+  // Data pages all come back. Page-table pages may stay with the process until it exits (the runner
+  // checks that they do come back then): one per 2 MiB, twice if the kernel mirrors user mappings
+  // in a per-process kernel page table, plus the upper levels.
+  uint64 table_pages = 2 * (taken / (2 << 20) + 4);
+  CHECK(before - after <= table_pages && after <= before, "before=", before, " after=", after);
 }
 
 void oom_fork_pipe_exec() {
@@ -182,11 +186,15 @@ void oom_fork_pipe_exec() {
   if (pid == 0) exit(0);
   CHECK_EQ(pid, -1);
   CHECK_EQ(free_pages(), pages);
-  // With no page free at all, a pipe (one page) and exec (many) must fail too.
+  // With no page free at all, exec must fail too. (A pipe may or may not need a page: Pagoda's come
+  // from a fixed pool; either way it must not leak.)
+  int p[2] = {-1, -1};
+  if (pipe(p) == 0) {
+    close(p[0]);
+    close(p[1]);
+  }
+  CHECK_EQ(count_open_fds(), fds);
   if (pages == 0) {
-    int p[2] = {-1, -1};
-    CHECK_EQ(pipe(p), -1);
-    CHECK_EQ(count_open_fds(), fds);
     char name[] = "/vmtests";
     char* argv[] = {name, nullptr};
     CHECK_EQ(exec(name, argv), -1);
