@@ -460,7 +460,7 @@ def main():
             print(f"bench: {design} run {i}/{args.runs} ...", flush=True)
             rec = guest_run(args, design, kernel, i)
             records.append(rec)
-            status = "ok" if rec["ok"] else f"FAILED: {rec['error']}"
+            status = "ok" if rec["ok"] else f"FAILED: {rec['error'] or 'no figures'}"
             print(f"bench: {design} run {i}: {status} ({rec['wall_seconds']} s)", flush=True)
             for name, b in rec["benchmarks"].items():
                 print(f"    {name}: {b.get('ticks_per_op', 'error: ' + str(b.get('error')))}")

@@ -5,6 +5,9 @@
 //
 // Every change to which pages are user-accessible goes through map_user() / unmap_user(), the one
 // place that tells the optional MappingObserver. All operations are failure-atomic.
+//
+// Like PageTable, an AddressSpace is a small value (table handle, size, limit, observer): copies
+// share the tree but not the size, so keep one canonical copy per process.
 #pragma once
 
 #include <cstdint>

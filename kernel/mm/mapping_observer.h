@@ -11,6 +11,7 @@
 
 namespace pagoda::mm {
 
+// Set it on an AddressSpace while it is empty (size 0), so that every on_unmap has its on_map.
 class MappingObserver {
  public:
   // [va, va + size) now maps the physically contiguous frames starting at `first`, with `perm`

@@ -412,6 +412,24 @@ void exec_many_times() {
   }
 }
 
+void exec_concurrent() {
+  // Children exec at the same time on every hart, each with its own argument count.
+  constexpr int kN = 8;
+  for (int i = 0; i < kN; ++i) {
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+      sbrk(64 * 1024 * (i + 1));  // an old image of a different size each
+      exit(exec_with_count(2 + i * 3));
+    }
+  }
+  for (int i = 0; i < kN; ++i) {
+    int st = 0;
+    CHECK(wait(&st) > 0);
+    CHECK_EQ(st, 0);
+  }
+}
+
 constexpr Test kTests[] = {
     {"elf_good_control", elf_good_control},
     {"elf_not_elf", elf_not_elf},
@@ -433,6 +451,7 @@ constexpr Test kTests[] = {
     {"exec_failure_keeps_image", exec_failure_keeps_image},
     {"exec_keeps_fds", exec_keeps_fds},
     {"exec_many_times", exec_many_times},
+    {"exec_concurrent", exec_concurrent},
 };
 
 }  // namespace

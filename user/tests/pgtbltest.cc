@@ -76,11 +76,12 @@ void test_copyin_write(int fd) {
   int local = 0;
   char* guard = at(page_round_down(reinterpret_cast<uint64>(&local)) - kPageSize);
   if (write(fd, guard, 8) != -1) fail(t, "write from the guard page");
-  if (write(fd, guard + kPageSize - 4, 8) != -1) fail(t, "write from a range starting in the guard");
+  if (write(fd, guard + kPageSize - 4, 8) != -1)
+    fail(t, "write from a range starting in the guard");
   if (write(fd, guard - 4, 8) != -1) fail(t, "write from a range ending in the guard");
   // Kernel addresses: the PLIC (lowest kernel mapping), RAM, trapframe, trampoline, wrap-around.
-  const uint64 bad[] = {kPlic, kPlic - 1, 0x80000000ull, 0x87fff000ull, 0x3fffffe000ull,
-                        0x3ffffff000ull, 0x4000000000ull, ~0ull - 3};
+  const uint64 bad[] = {kPlic,           kPlic - 1,       0x80000000ull,   0x87fff000ull,
+                        0x3fffffe000ull, 0x3ffffff000ull, 0x4000000000ull, ~0ull - 3};
   for (uint64 a : bad) {
     if (write(fd, at(a), 8) != -1) {
       printf("pgtbltest copyin: address 0x%lx\n", a);
@@ -178,7 +179,8 @@ void test_sbrk() {
   if (sbrk(static_cast<int>(past)) != reinterpret_cast<char*>(-1)) fail(t, "sbrk past the PLIC");
   if (sbrk(0) != top) fail(t, "size changed by a failed sbrk");
   if (freemem() != free0) fail(t, "a failed sbrk leaked pages");
-  if (sbrk(-static_cast<int>(reinterpret_cast<uint64>(top)) - 4096) != reinterpret_cast<char*>(-1)) {
+  if (sbrk(-static_cast<int>(reinterpret_cast<uint64>(top)) - 4096) !=
+      reinterpret_cast<char*>(-1)) {
     fail(t, "sbrk below 0");
   }
   // Grow, use through the kernel, shrink: the freed range is gone for the kernel too.

@@ -179,17 +179,25 @@ int run_in_child(F&& body) {
   return wait_for(pid);
 }
 
-// Runs `body` in a child and expects the kernel to kill it (exit status -1) before it returns.
-#define EXPECT_KILLED(body)                                               \
-  do {                                                                    \
-    int utest_st_ = ::utest::run_in_child([&] {                           \
-      body;                                                               \
-      exit(77); /* reached only if nothing trapped */                     \
-    });                                                                   \
-    if (utest_st_ != -1)                                                  \
+// Runs the statements in a child and expects the kernel to kill it (exit status -1) before they
+// finish.
+#define EXPECT_KILLED(...)                                                                   \
+  do {                                                                                       \
+    int utest_st_ = ::utest::run_in_child([&] {                                              \
+      __VA_ARGS__;                                                                           \
+      exit(77); /* reached only if nothing trapped */                                        \
+    });                                                                                      \
+    if (utest_st_ != -1)                                                                     \
       ::utest::fail(__FILE__, __LINE__, "expected the child to be killed (status -1) after: " \
-                    #body ", got status ", utest_st_);                    \
+                    #__VA_ARGS__ ", got status ", utest_st_);                                \
   } while (0)
+
+// An address the compiler cannot see through, so that a deliberate access to address 0 is really
+// made (GCC would otherwise turn a null dereference into a trap instruction).
+inline uint64 opaque(uint64 a) {
+  asm volatile("" : "+r"(a));
+  return a;
+}
 
 // Burns CPU without ever entering the kernel (for kill and preemption tests).
 [[noreturn]] inline void spin_forever() {
