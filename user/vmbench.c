@@ -449,7 +449,7 @@ struct bench {
   int iters;
 };
 
-/* Iteration counts keep the whole run to 30-70 s of wall time under QEMU TCG with -icount on a
+/* Iteration counts keep the whole run to 30-90 s of wall time under QEMU TCG with -icount on a
    slow, shared host (80-200 million guest instructions a second); the 4 MiB pipe is most of it. With -icount the
    CPU-bound figures repeat exactly, so a few iterations are enough; more only average over where
    the 100 ms timer interrupt falls. */

@@ -62,7 +62,39 @@ Status KernelProcessTable::create(uint64_t kstack_va) {
     return s;
   }
   table_ = t;
+  verify(kstack_va);
   return {};
+}
+
+void KernelProcessTable::verify(uint64_t kstack_va) const {
+  // What the kernel reaches while a process runs translates as in the global table...
+  const KernelPageTable& global = kernel_page_table();
+  const uint64_t shared[] = {riscv::kKernBase,
+                             reinterpret_cast<uint64_t>(&g_tables),
+                             riscv::kPhysTop - kPageSize,
+                             riscv::kPlic,
+                             riscv::kPlic + riscv::kPlicSize - kPageSize,
+                             riscv::kUart0,
+                             riscv::kVirtio0,
+                             riscv::kTrampoline,
+                             kstack_va};
+  for (uint64_t va : shared) {
+    auto mine = table_.translate(VirtAddr(va));
+    auto theirs = global.translate(VirtAddr(va));
+    if (!mine.ok() || !theirs.ok() || *mine != *theirs) {
+      panic("KernelProcessTable: 0x%lx differs from the global table", va);
+    }
+  }
+  // ...what lies in the user range does not, and of the kernel stacks only this one is mapped.
+  const uint64_t absent[] = {riscv::kTestDevice, riscv::kClint, kstack_va - kPageSize};
+  for (uint64_t va : absent) {
+    if (table_.translate(VirtAddr(va)).ok()) panic("KernelProcessTable: 0x%lx is mapped", va);
+  }
+  const uint64_t slot = (riscv::kTrampoline - kstack_va) / (2 * kPageSize) - 1;
+  if (riscv::kKernelStack(slot) != kstack_va || mapped_stack_slots() != uint64_t{1} << slot) {
+    panic("KernelProcessTable: kernel stacks mapped 0x%lx, want slot %lu", mapped_stack_slots(),
+          slot);
+  }
 }
 
 void KernelProcessTable::destroy() {

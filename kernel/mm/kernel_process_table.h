@@ -56,6 +56,8 @@ class KernelProcessTable final : public mm::MappingObserver {
   bool mirror_matches(const UserAddressSpace& as, uint64_t* mirrored_pages) const;
 
  private:
+  // Self-check at every create() (fork, exec): a failure is a kernel bug, so it panics.
+  void verify(uint64_t kstack_va) const;
   // True if [src, src + len) lies below the user size and every page of it is mirrored.
   bool readable(const UserAddressSpace& as, uint64_t src, uint64_t len) const;
 

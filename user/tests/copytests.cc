@@ -12,7 +12,9 @@ char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 constexpr int kPage = static_cast<int>(kPageSize);
 uint64 g_initial_brk;
 
-uint64 guard_page() { return page_round_up(g_initial_brk) - 2 * kPageSize; }
+uint64 guard_page() {
+  return page_round_up(g_initial_brk) - 2 * kPageSize;
+}
 
 // Addresses no system call may read or write, whatever the length.
 struct BadAddr {
@@ -219,7 +221,7 @@ void crossing_into_unmapped() {
 
 void strings_crossing_pages() {
   // Valid strings that straddle a page boundary work.
-  char* tail = heap_tail(4);  // 4 bytes at the end of one page...
+  char* tail = heap_tail(4);          // 4 bytes at the end of one page...
   CHECK(sbrk(kPage) != kSbrkFailed);  // ...and the next page mapped after them
   const char path[] = "/xcopy_straddle";
   memcpy(tail, path, sizeof path);
@@ -319,8 +321,8 @@ void descriptor_table_full() {
 }
 
 void copystats_count() {
-  // copyin and copyinstr are counted (page-table lab, part 3): a write() copies in, an open() copies a
-  // string in. Counts are system-wide, so only "at least" can be checked.
+  // copyin and copyinstr are counted (page-table lab, part 3): a write() copies in, an open()
+  // copies a string in. Counts are system-wide, so only "at least" can be checked.
   struct copystats a, b;
   CHECK_EQ(copystats(&a), 0);
   int fd = open("/README", O_RDONLY);
@@ -370,7 +372,8 @@ void structs_crossing_pages() {
   fd = open("/README", O_RDONLY);
   static char small[64];
   for (int off = 0; off < total; off += r) {
-    int want = total - off < static_cast<int>(sizeof small) ? total - off : static_cast<int>(sizeof small);
+    int want =
+        total - off < static_cast<int>(sizeof small) ? total - off : static_cast<int>(sizeof small);
     r = read(fd, small, want);
     CHECK(r > 0);
     CHECK(memcmp(small, dst + off, r) == 0, "at offset ", off);

@@ -1,5 +1,5 @@
-// exectests: exec's argument passing, its limits, and ELF files it must refuse (each refusal returns
-// -1 while the caller keeps running with its image intact). Usage: exectests [subtest...]
+// exectests: exec's argument passing, its limits, and ELF files it must refuse (each refusal
+// returns -1 while the caller keeps running with its image intact). Usage: exectests [subtest...]
 // exectests re-executes itself with a leading "-mode" argument to look at exec from the inside.
 #include "user/tests/testlib.h"
 
@@ -37,7 +37,9 @@ constexpr uint32 kCode[] = {0x02a00513, 0x00000893 | (SYS_exit << 20), 0x0000007
 alignas(8) uchar g_file[8192];
 int g_len;
 
-ElfHeader& header() { return *reinterpret_cast<ElfHeader*>(g_file); }
+ElfHeader& header() {
+  return *reinterpret_cast<ElfHeader*>(g_file);
+}
 ProgHeader& phdr(int i) {
   return *reinterpret_cast<ProgHeader*>(g_file + sizeof(ElfHeader) + i * sizeof(ProgHeader));
 }
@@ -46,10 +48,11 @@ ProgHeader& phdr(int i) {
 void build_good() {
   memset(g_file, 0, sizeof g_file);
   ElfHeader& h = header();
-  const uchar ident[] = {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* little-endian */, 1 /* version */};
+  const uchar ident[] = {0x7f, 'E', 'L', 'F', 2 /* 64-bit */, 1 /* little-endian */,
+                         1 /* version */};
   memcpy(h.ident, ident, sizeof ident);
-  h.type = 2;        // ET_EXEC
-  h.machine = 243;   // EM_RISCV
+  h.type = 2;       // ET_EXEC
+  h.machine = 243;  // EM_RISCV
   h.version = 1;
   h.entry = kCodeOff;
   h.phoff = sizeof(ElfHeader);
@@ -109,11 +112,11 @@ int exec_status() {
   return st == 100 ? -2 : st;
 }
 
-#define EXPECT_REFUSED()                                                          \
-  do {                                                                            \
-    int st_ = exec_status();                                                      \
+#define EXPECT_REFUSED()                                                            \
+  do {                                                                              \
+    int st_ = exec_status();                                                        \
     CHECK(st_ == -2, "exec must return -1 and keep the caller; child status ", st_, \
-          st_ == kGoodExit ? " (the bad ELF ran!)" : "");                        \
+          st_ == kGoodExit ? " (the bad ELF ran!)" : "");                           \
   } while (0)
 
 void elf_good_control() {
@@ -307,7 +310,7 @@ int check_count(int argc, char** argv) {
 
 void argv_count_limits() {
   CHECK_EQ(exec_with_count(2), 0);
-  CHECK_EQ(exec_with_count(MAXARG - 1), 0);   // xv6 accepts up to MAXARG-1 arguments
+  CHECK_EQ(exec_with_count(MAXARG - 1), 0);    // xv6 accepts up to MAXARG-1 arguments
   CHECK_EQ(exec_with_count(MAXARG + 1), 100);  // too many: -1, caller intact
 }
 

@@ -13,9 +13,13 @@ constexpr uint32 kIllegal = 0x00000000;  // defined illegal instruction (all zer
 uint64 g_initial_brk;
 uint32 g_data_code[4] = {kRet, kRet, kRet, kRet};  // .data: read/write, not executable
 
-void jump(uint64 target) { reinterpret_cast<Fn>(target)(); }
+void jump(uint64 target) {
+  reinterpret_cast<Fn>(target)();
+}
 
-[[gnu::used, gnu::noinline]] void victim() { asm volatile(""); }
+[[gnu::used, gnu::noinline]] void victim() {
+  asm volatile("");
+}
 
 void write_text() {
   EXPECT_KILLED(*ptr<volatile uint32>(addr(reinterpret_cast<void*>(&victim))) = kRet);
@@ -127,10 +131,18 @@ void many_faults_at_once() {
       char* p = sbrk(64 * 1024);
       if (p != reinterpret_cast<char*>(-1L)) memset(p, i, 64 * 1024);
       switch (i % 4) {
-        case 0: *ptr<volatile uint64>(kKernBase) = 1; break;
-        case 1: jump(addr(p)); break;
-        case 2: recurse(0); break;
-        default: asm volatile(".word 0"); break;
+        case 0:
+          *ptr<volatile uint64>(kKernBase) = 1;
+          break;
+        case 1:
+          jump(addr(p));
+          break;
+        case 2:
+          recurse(0);
+          break;
+        default:
+          asm volatile(".word 0");
+          break;
       }
       exit(0);
     }

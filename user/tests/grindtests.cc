@@ -10,7 +10,7 @@ namespace {
 using namespace utest;
 
 constexpr int kWorkers = 3;
-constexpr int kIterations = 3000;
+constexpr int kIterations = 2000;
 constexpr int kScratchSize = 16384;
 constexpr int kMaxHeapGrowth = 4 << 20;
 
@@ -18,9 +18,10 @@ alignas(8) uchar g_scratch[kScratchSize];
 uint64 g_initial_brk;
 uint64 g_heap_base;  // the worker never shrinks below this
 
-const char* const kPaths[] = {"/xg/a", "/xg/b", "/xg/c", "/xg/d1", "/xg/d2", "/xg/d1/a",
-                              "/xg/d1/d3", "/xg/d1/d3/b", "/xg", "/", "/xg/d2/..", "",
-                              "/xg/a/x", "/README", "/xg/nonexistent/a"};
+const char* const kPaths[] = {
+    "/xg/a",     "/xg/b",     "/xg/c",       "/xg/d1",  "/xg/d2",
+    "/xg/d1/a",  "/xg/d1/d3", "/xg/d1/d3/b", "/xg",     "/",
+    "/xg/d2/..", "",          "/xg/a/x",     "/README", "/xg/nonexistent/a"};
 const char* const kDirs[] = {"/xg", "/xg/d1", "/xg/d2", "/xg/d1/d3", "..", "."};
 
 struct Worker {
@@ -30,10 +31,17 @@ struct Worker {
 
   // A pointer that is always invalid for the kernel to touch, whatever the length.
   uint64 bad_ptr() {
-    const uint64 fixed[] = {kKernBase,  kKernBase + rng.below(128 << 20), kTrapframe, kTrampoline,
-                            kMaxVa - 1, kMaxVa, kMaxVa + rng.below(1ull << 30), ~0ull - rng.below(64),
-                            page_round_up(g_initial_brk) - 2 * kPageSize + rng.below(kPageSize) /* guard */,
-                            (rng.next() | (1ull << 40))};
+    const uint64 fixed[] = {
+        kKernBase,
+        kKernBase + rng.below(128 << 20),
+        kTrapframe,
+        kTrampoline,
+        kMaxVa - 1,
+        kMaxVa,
+        kMaxVa + rng.below(1ull << 30),
+        ~0ull - rng.below(64),
+        page_round_up(g_initial_brk) - 2 * kPageSize + rng.below(kPageSize) /* guard */,
+        (rng.next() | (1ull << 40))};
     return fixed[rng.below(sizeof fixed / sizeof fixed[0])];
   }
   // A pointer into memory the worker may let the kernel write.
@@ -47,13 +55,14 @@ struct Worker {
   // At most 64 valid bytes, then unmapped memory.
   uint64 tail_ptr() { return heap_end() - rng.below(65); }
   int any_len() {
-    const int lens[] = {0, 1, 7, 64, 512, 4096, 10000, kScratchSize, -1, 0x7fffffff, -0x7fffffff - 1};
+    const int lens[] = {
+        0, 1, 7, 64, 512, 4096, 10000, kScratchSize, -1, 0x7fffffff, -0x7fffffff - 1};
     return lens[rng.below(sizeof lens / sizeof lens[0])];
   }
   int small_len() { return static_cast<int>(rng.below(600)); }
   int any_fd() {
     int fd = static_cast<int>(rng.below(NOFILE + 4)) - 2;  // -2 .. NOFILE+1
-    if (fd == 1 || fd == 2) fd = 0;                         // our console output stays open
+    if (fd == 1 || fd == 2) fd = 0;                        // our console output stays open
     return fd;
   }
   const char* path() {
@@ -75,14 +84,20 @@ struct Worker {
   // Counts a result that no correct kernel returns; reports the first few.
   void expect(bool ok) {
     if (ok) return;
-    if (++bad_results <= 5) say(g_current, ": worker ", id, ": implausible result ", last, " from operation ", op);
+    if (++bad_results <= 5)
+      say(g_current, ": worker ", id, ": implausible result ", last, " from operation ", op);
   }
 
   void step() {
     switch (op = static_cast<int>(rng.below(22))) {
       case 0: {
-        const int flags[] = {O_RDONLY, O_WRONLY, O_RDWR, O_CREATE | O_RDWR, O_CREATE | O_WRONLY | O_TRUNC,
-                             O_TRUNC | O_RDWR, static_cast<int>(rng.next())};
+        const int flags[] = {O_RDONLY,
+                             O_WRONLY,
+                             O_RDWR,
+                             O_CREATE | O_RDWR,
+                             O_CREATE | O_WRONLY | O_TRUNC,
+                             O_TRUNC | O_RDWR,
+                             static_cast<int>(rng.next())};
         int fd = open(path(), flags[rng.below(7)]);
         last = fd;
         expect(fd >= -1 && fd < NOFILE);
@@ -90,7 +105,8 @@ struct Worker {
       }
       case 1: {
         int fd = any_fd();
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+          close(fd);
         else {
           last = close(fd);
           expect(last == -1);
@@ -129,7 +145,8 @@ struct Worker {
         break;
       }
       case 6: {
-        struct stat* st = ptr<struct stat>(rng.below(2) ? good_ptr(sizeof(struct stat)) : bad_ptr());
+        struct stat* st =
+            ptr<struct stat>(rng.below(2) ? good_ptr(sizeof(struct stat)) : bad_ptr());
         int r = fstat(any_fd(), st);
         last = r;
         expect(r == 0 || r == -1);
@@ -214,7 +231,8 @@ struct Worker {
         expect(last == -1);
         break;
       case 18:
-        last = kill(static_cast<int>(rng.below(2) ? -1 - rng.below(100) : 100000 + rng.below(1000)));
+        last =
+            kill(static_cast<int>(rng.below(2) ? -1 - rng.below(100) : 100000 + rng.below(1000)));
         expect(last == -1);
         break;
       case 19: {  // unknown system call numbers (rarely: the kernel logs each one)
@@ -245,7 +263,8 @@ struct Worker {
   for (int i = 0; i < kIterations; ++i) w.step();
   for (int fd = 0; fd < NOFILE; ++fd)
     if (fd != 1 && fd != 2) close(fd);
-  if (w.bad_results != 0) say(g_current, ": worker ", id, ": ", w.bad_results, " implausible results");
+  if (w.bad_results != 0)
+    say(g_current, ": worker ", id, ": ", w.bad_results, " implausible results");
   exit(w.bad_results == 0 ? 0 : 2);
 }
 
@@ -275,8 +294,10 @@ void remove_tree(const char* dir, int depth = 0) {
     path[len] = '/';
     memcpy(path + len + 1, names[depth][i], strlen(names[depth][i]) + 1);
     struct stat st;
-    if (stat(path, &st) == 0 && st.type == T_DIR) remove_tree(path, depth + 1);
-    else unlink(path);
+    if (stat(path, &st) == 0 && st.type == T_DIR)
+      remove_tree(path, depth + 1);
+    else
+      unlink(path);
   }
   if (strcmp(dir, "/") != 0) unlink(dir);
 }
@@ -307,12 +328,16 @@ void grind(uint64 seed) {
   CHECK_EQ(unlink("/xg_after"), 0);
 }
 
-void grind_seed1() { grind(1); }
-void grind_seed2() { grind(2); }
+void grind_seed1() {
+  grind(1);
+}
+void grind_seed2() {
+  grind(2);
+}
 
 void grind_killer() {
   // Workers are killed at random moments, in the middle of whatever system call they are in.
-  for (int round = 0; round < 6; ++round) {
+  for (int round = 0; round < 4; ++round) {
     remove_tree("/xg");
     CHECK_EQ(mkdir("/xg"), 0);
     int pid = fork();

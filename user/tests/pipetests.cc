@@ -1,5 +1,5 @@
-// pipetests: pipes: data integrity with many writers, closing either end, large transfers, blocking,
-// and running out of pipes or descriptors. Usage: pipetests [subtest...]
+// pipetests: pipes: data integrity with many writers, closing either end, large transfers,
+// blocking, and running out of pipes or descriptors. Usage: pipetests [subtest...]
 #include "user/tests/testlib.h"
 
 namespace {
@@ -137,7 +137,8 @@ void large_transfer() {
     int r = read(p[0], in + got % 4096, want);
     CHECK(r > 0, "read returned ", r, " after ", got, " bytes");
     got += r;
-    if (got % 4096 == 0) CHECK(verify_pattern(in, 4096, got / 4096 - 1) == -1, "block ", got / 4096 - 1);
+    if (got % 4096 == 0)
+      CHECK(verify_pattern(in, 4096, got / 4096 - 1) == -1, "block ", got / 4096 - 1);
   }
   char c;
   CHECK_EQ(read(p[0], &c, 1), 0);
@@ -264,4 +265,6 @@ constexpr Test kTests[] = {
 
 }  // namespace
 
-int main(int argc, char** argv) { run_tests("pipetests", kTests, argc, argv); }
+int main(int argc, char** argv) {
+  run_tests("pipetests", kTests, argc, argv);
+}

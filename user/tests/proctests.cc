@@ -341,4 +341,6 @@ constexpr Test kTests[] = {
 
 }  // namespace
 
-int main(int argc, char** argv) { run_tests("proctests", kTests, argc, argv); }
+int main(int argc, char** argv) {
+  run_tests("proctests", kTests, argc, argv);
+}

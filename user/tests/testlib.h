@@ -25,21 +25,27 @@ namespace utest {
 
 // Sv39 user address space, as xv6 lays it out (kernel/memlayout.h, riscv.h).
 inline constexpr uint64 kPageSize = 4096;
-inline constexpr uint64 kMaxVa = 1ull << 38;                 // one bit less than Sv39 allows
-inline constexpr uint64 kTrampoline = kMaxVa - kPageSize;    // no PTE_U
+inline constexpr uint64 kMaxVa = 1ull << 38;                   // one bit less than Sv39 allows
+inline constexpr uint64 kTrampoline = kMaxVa - kPageSize;      // no PTE_U
 inline constexpr uint64 kTrapframe = kTrampoline - kPageSize;  // no PTE_U
 inline constexpr uint64 kKernBase = 0x80000000;
 inline constexpr uint64 kPlic = 0x0c000000;
 inline constexpr uint64 kUart0 = 0x10000000;
 
-constexpr uint64 page_round_down(uint64 a) { return a & ~(kPageSize - 1); }
-constexpr uint64 page_round_up(uint64 a) { return page_round_down(a + kPageSize - 1); }
+constexpr uint64 page_round_down(uint64 a) {
+  return a & ~(kPageSize - 1);
+}
+constexpr uint64 page_round_up(uint64 a) {
+  return page_round_down(a + kPageSize - 1);
+}
 
 template <class T>
 T* ptr(uint64 addr) {
   return reinterpret_cast<T*>(addr);
 }
-inline uint64 addr(const volatile void* p) { return reinterpret_cast<uint64>(p); }
+inline uint64 addr(const volatile void* p) {
+  return reinterpret_cast<uint64>(p);
+}
 
 // A value printed in hexadecimal.
 struct Hex {
@@ -127,19 +133,19 @@ template <class... Args>
 }  // namespace utest
 
 // CHECK(cond, details...) fails the current subtest (its process exits 1) with the details.
-#define CHECK(cond, ...)                                                                  \
-  do {                                                                                    \
+#define CHECK(cond, ...)                                                                   \
+  do {                                                                                     \
     if (!(cond)) ::utest::fail(__FILE__, __LINE__, #cond __VA_OPT__(, " ", ) __VA_ARGS__); \
   } while (0)
 
 // CHECK_EQ(actual, expected) prints both values when they differ.
-#define CHECK_EQ(actual, expected)                                                         \
-  do {                                                                                     \
-    auto utest_a_ = (actual);                                                              \
-    auto utest_e_ = (expected);                                                            \
-    if (!(utest_a_ == utest_e_))                                                           \
-      ::utest::fail(__FILE__, __LINE__, #actual " == " #expected ": got ", utest_a_,        \
-                    " expected ", utest_e_);                                               \
+#define CHECK_EQ(actual, expected)                                                                 \
+  do {                                                                                             \
+    auto utest_a_ = (actual);                                                                      \
+    auto utest_e_ = (expected);                                                                    \
+    if (!(utest_a_ == utest_e_))                                                                   \
+      ::utest::fail(__FILE__, __LINE__, #actual " == " #expected ": got ", utest_a_, " expected ", \
+                    utest_e_);                                                                     \
   } while (0)
 
 namespace utest {
@@ -181,15 +187,17 @@ int run_in_child(F&& body) {
 
 // Runs the statements in a child and expects the kernel to kill it (exit status -1) before they
 // finish.
-#define EXPECT_KILLED(...)                                                                   \
-  do {                                                                                       \
-    int utest_st_ = ::utest::run_in_child([&] {                                              \
-      __VA_ARGS__;                                                                           \
-      exit(77); /* reached only if nothing trapped */                                        \
-    });                                                                                      \
-    if (utest_st_ != -1)                                                                     \
-      ::utest::fail(__FILE__, __LINE__, "expected the child to be killed (status -1) after: " \
-                    #__VA_ARGS__ ", got status ", utest_st_);                                \
+#define EXPECT_KILLED(...)                                                             \
+  do {                                                                                 \
+    int utest_st_ = ::utest::run_in_child([&] {                                        \
+      __VA_ARGS__;                                                                     \
+      exit(77); /* reached only if nothing trapped */                                  \
+    });                                                                                \
+    if (utest_st_ != -1)                                                               \
+      ::utest::fail(__FILE__, __LINE__,                                                \
+                    "expected the child to be killed (status -1) after: " #__VA_ARGS__ \
+                    ", got status ",                                                   \
+                    utest_st_);                                                        \
   } while (0)
 
 // An address the compiler cannot see through, so that a deliberate access to address 0 is really
@@ -253,7 +261,8 @@ inline void fill_pattern(volatile uchar* p, uint64 n, uint64 seed) {
 }
 inline long verify_pattern(const volatile uchar* p, uint64 n, uint64 seed) {
   for (uint64 i = 0; i < n; ++i)
-    if (p[i] != static_cast<uchar>((i * 131 + seed * 7 + (i >> 9)) & 0xff)) return static_cast<long>(i);
+    if (p[i] != static_cast<uchar>((i * 131 + seed * 7 + (i >> 9)) & 0xff))
+      return static_cast<long>(i);
   return -1;
 }
 
@@ -277,12 +286,23 @@ inline bool name_selected(const char* name, int argc, char** argv) {
 inline bool run_one(const Test& t) {
   const uint64 pages_before = free_pages();
   const uint64 procs_before = nproc();
+  // The subtest starts only once the watchdog exists, so that forking the watchdog never changes
+  // the free-page count under a subtest that measures it.
+  int start[2];
+  if (pipe(start) != 0) {
+    say(t.name, ": FAILED pipe for the runner failed");
+    return false;
+  }
   int child = fork();
   if (child < 0) {
     say(t.name, ": FAILED fork for the subtest failed");
     return false;
   }
   if (child == 0) {
+    char go;
+    close(start[1]);
+    read(start[0], &go, 1);
+    close(start[0]);
     g_current = t.name;
     t.fn();
     exit(0);
@@ -290,10 +310,15 @@ inline bool run_one(const Test& t) {
   const int timeout = t.timeout_ticks > 0 ? t.timeout_ticks : kDefaultTimeoutTicks;
   int watchdog = fork();
   if (watchdog == 0) {
+    close(start[0]);
+    close(start[1]);
     sleep(timeout);
     kill(child);
     exit(0);
   }
+  write(start[1], "g", 1);
+  close(start[0]);
+  close(start[1]);
   bool ok = true;
   bool timed_out = false;
   int child_status = 0;

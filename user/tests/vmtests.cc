@@ -11,7 +11,9 @@ char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 
 uint64 g_initial_brk;  // sbrk(0) when main started, before anything could grow the heap
 
-uint64 brk() { return addr(sbrk(0)); }
+uint64 brk() {
+  return addr(sbrk(0));
+}
 
 // Grows the heap to a page boundary, so that the next sbrk() starts a fresh page.
 uint64 align_brk() {
@@ -145,13 +147,14 @@ void sbrk_towards_maxva() {
   // a kernel that allocates eagerly fills all of RAM before each failure.)
   for (int i = 0; i < 4; ++i) CHECK_EQ(addr(sbrk(1 << 30)), addr(kSbrkFailed));
   CHECK_EQ(brk(), base);
-  // 64-bit sizes through a raw call (the C API passes an int): 2^38 and 2^40. A kernel that reads an
-  // int sees 0 and returns the break; one that reads 64 bits must refuse.
+  // 64-bit sizes through a raw call (the C API passes an int): 2^38 and 2^40. A kernel that reads
+  // an int sees 0 and returns the break; one that reads 64 bits must refuse.
   const uint64 sizes[] = {kMaxVa, kMaxVa << 2, kMaxVa - base};
   for (uint64 n : sizes) {
     if ((n & 0xffffffffull) != 0) continue;  // only sizes whose low 32 bits are 0 are safe to try
     long r = syscall6(SYS_sbrk, n);
-    CHECK(r == -1 || static_cast<uint64>(r) == base, "sbrk(", Hex{n}, ") returned ", Hex{static_cast<uint64>(r)});
+    CHECK(r == -1 || static_cast<uint64>(r) == base, "sbrk(", Hex{n}, ") returned ",
+          Hex{static_cast<uint64>(r)});
     CHECK_EQ(brk(), base);
   }
   CHECK_EQ(free_pages(), pages);
@@ -166,7 +169,8 @@ void sbrk_all_memory() {
   // All of it is really ours: touch one byte per page.
   volatile char* p = reinterpret_cast<volatile char*>(base);
   for (uint64 off = 0; off < taken; off += kPageSize) p[off] = static_cast<char>(off >> 12);
-  for (uint64 off = 0; off < taken; off += kPageSize) CHECK_EQ(p[off], static_cast<char>(off >> 12));
+  for (uint64 off = 0; off < taken; off += kPageSize)
+    CHECK_EQ(p[off], static_cast<char>(off >> 12));
   release_memory(taken);
   CHECK_EQ(brk(), base);
   uint64 after = free_pages();
@@ -221,7 +225,7 @@ void fork_heap_independent() {
   if (pid == 0) {
     close(pipefd[0]);
     if (verify_pattern(p, kLen, 1) != -1) exit(2);  // the child sees the parent's bytes
-    fill_pattern(p, kLen, 2);                     // then changes its own copy
+    fill_pattern(p, kLen, 2);                       // then changes its own copy
     if (sbrk(4 * kPage) == kSbrkFailed) exit(3);    // and grows its own heap
     p[kLen] = 9;
     if (verify_pattern(p, kLen, 2) != -1) exit(4);
@@ -235,7 +239,7 @@ void fork_heap_independent() {
   char c;
   CHECK_EQ(read(pipefd[0], &c, 1), 1);
   CHECK_EQ(verify_pattern(p, kLen, 1), -1L);  // the child's writes are invisible here
-  CHECK_EQ(brk(), top);                      // and so is its sbrk
+  CHECK_EQ(brk(), top);                       // and so is its sbrk
   fill_pattern(p, kLen, 3);
   CHECK_EQ(wait_for(pid), 0);
   CHECK_EQ(verify_pattern(p, kLen, 3), -1L);
@@ -267,7 +271,8 @@ void stack_and_layout() {
   volatile int local = 7;
   uint64 sp = addr(&local);
   uint64 stack_top = page_round_up(g_initial_brk);
-  CHECK(sp < stack_top && sp >= stack_top - kPageSize, "sp=", Hex{sp}, " heap start=", Hex{g_initial_brk});
+  CHECK(sp < stack_top && sp >= stack_top - kPageSize, "sp=", Hex{sp},
+        " heap start=", Hex{g_initial_brk});
   uint64 text = addr(reinterpret_cast<void*>(&stack_and_layout));
   CHECK(text < stack_top - 2 * kPageSize, "text at ", Hex{text});
   volatile char* guard = ptr<volatile char>(stack_top - 2 * kPageSize);
