@@ -38,8 +38,8 @@ Result<UserAddressSpace> user_space_new(Proc* p) {
   return as;
 }
 
-// Returns Status although nothing fails yet: with PAGODA_PER_PROCESS_KPT the process's kernel page
-// table is built here and registered as the space's MappingObserver, which can run out of memory.
+// Nothing here can fail today: with PAGODA_PER_PROCESS_KPT the process's kernel page table is built
+// (and can run out of memory) in user_space_new; attach only selects it.
 Status user_space_attach(Proc* p, const UserAddressSpace& as) {
   if (p->space != nullptr) panic("user_space_attach: pid %d already has a space", p->pid);
   p->space = &g_slots[proc_slot(p)];
