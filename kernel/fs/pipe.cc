@@ -6,6 +6,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/lib/panic.h"
 #include "kernel/lib/spinlock.h"
+#include "kernel/mm/addr.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"
 
@@ -94,26 +95,52 @@ void pipeclose(Pipe* p, bool writable) {
   if (both_closed) pool.free(p);
 }
 
+namespace {
+
+// Bytes that one copy may move: the caller's limit, cut at the ring's wrap point and at the user
+// page boundary, so that a run fails only as a whole page would (xv6 copies byte by byte).
+uint32_t run_length(uint32_t want, uint32_t ring_index, uint64_t user_addr) {
+  uint32_t n = want;
+  n = n < kPipeSize - ring_index ? n : kPipeSize - ring_index;
+  const uint64_t to_page_end = mm::kPageSize - (user_addr & (mm::kPageSize - 1));
+  return n < to_page_end ? n : static_cast<uint32_t>(to_page_end);
+}
+
+}  // namespace
+
+// xv6: pipewrite. Returns the bytes written, or -1 if none could be (bad address, no reader,
+// killed).
 int pipewrite(Pipe* p, uint64_t addr, int n) {
   Proc* pr = myproc();
-  int i = 0;
+  const auto total = static_cast<uint32_t>(n > 0 ? n : 0);
+  uint32_t i = 0;
+  bool fault = false;
   SpinLockGuard guard(p->lock);
-  while (i < n) {
+  while (i < total) {
     if (!p->readopen || killed(pr)) return -1;
-    if (p->nwrite == p->nread + kPipeSize) {  // full: let readers drain it
+    const uint32_t space = kPipeSize - (p->nwrite - p->nread);
+    if (space == 0) {  // full: let readers drain it
       wakeup(&p->nread);
       sleep(&p->nwrite, p->lock);
       continue;
     }
-    char ch;
-    if (!either_copyin(&ch, true, addr + static_cast<uint64_t>(i), 1).ok()) break;
-    p->data[p->nwrite++ % kPipeSize] = ch;
-    i++;
+    const uint32_t at = p->nwrite % kPipeSize;
+    const uint64_t src = addr + i;
+    const uint32_t len = run_length(total - i < space ? total - i : space, at, src);
+    if (!either_copyin(&p->data[at], true, src, len).ok()) {
+      fault = true;
+      break;
+    }
+    p->nwrite += len;
+    i += len;
   }
   wakeup(&p->nread);
-  return i;
+  if (fault && i == 0) return -1;
+  return static_cast<int>(i);
 }
 
+// xv6: piperead. Returns what is available (up to n), 0 at end of file, -1 if nothing could be
+// copied out.
 int piperead(Pipe* p, uint64_t addr, int n) {
   Proc* pr = myproc();
   SpinLockGuard guard(p->lock);
@@ -121,17 +148,24 @@ int piperead(Pipe* p, uint64_t addr, int n) {
     if (killed(pr)) return -1;
     sleep(&p->nread, p->lock);
   }
-  int i = 0;
-  for (; i < n && p->nread != p->nwrite; i++) {
-    char ch = p->data[p->nread % kPipeSize];
-    if (!either_copyout(true, addr + static_cast<uint64_t>(i), &ch, 1).ok()) {
-      if (i == 0) i = -1;
+  const auto total = static_cast<uint32_t>(n > 0 ? n : 0);
+  uint32_t i = 0;
+  bool fault = false;
+  while (i < total && p->nread != p->nwrite) {
+    const uint32_t avail = p->nwrite - p->nread;
+    const uint32_t at = p->nread % kPipeSize;
+    const uint64_t dst = addr + i;
+    const uint32_t len = run_length(total - i < avail ? total - i : avail, at, dst);
+    if (!either_copyout(true, dst, &p->data[at], len).ok()) {
+      fault = true;
       break;
     }
-    p->nread++;
+    p->nread += len;
+    i += len;
   }
   wakeup(&p->nwrite);
-  return i;
+  if (fault && i == 0) return -1;
+  return static_cast<int>(i);
 }
 
 }  // namespace pagoda

@@ -83,6 +83,11 @@ Inode* create(const char* path, InodeType type, short major, short minor) {
     return nullptr;
   }
 
+  // A directory already unlinked (someone's cwd) takes no new names: the inode would be orphaned.
+  if (dp->nlink == 0) {
+    iunlockput(dp);
+    return nullptr;
+  }
   Result<Inode*> allocated = ialloc(dp->dev, type);
   if (!allocated.ok()) {
     iunlockput(dp);
@@ -177,7 +182,8 @@ int64_t sys_link() {
   Inode* dp = nameiparent(new_path, name);
   if (dp != nullptr) {
     ilock(dp);
-    if (dp->dev == ip->dev && dirlink(dp, name, ip->inum).ok()) {
+    // An unlinked directory takes no new names (see create).
+    if (dp->dev == ip->dev && dp->nlink > 0 && dirlink(dp, name, ip->inum).ok()) {
       iunlockput(dp);
       iput(ip);
       return 0;

@@ -94,6 +94,7 @@ class AddressSpace {
     const Status told = child.notify_map(VirtAddr(0), end);
     if (!told.ok()) {
       child.free_user_pages(VirtAddr(0), end / kPageSize);
+      child.table_.prune_empty_tables(VirtAddr(0), end);
       return told;
     }
     child.size_ = size_;
@@ -177,12 +178,14 @@ class AddressSpace {
   enum class Access { kRead, kWrite };
 
   // The one place user pages are added: maps fresh zeroed frames and tells the observer. If the
-  // observer fails, the frames go back (tables the mapping created stay, empty, and are freed
-  // with the tree).
+  // observer fails, the frames and the tables the mapping created go back.
   Status map_user(VirtAddr va, uint64_t size, Perm perm) {
     PAGODA_TRY(table_.map_zeroed(va, size, perm));
     const Status told = notify_map(va, size);
-    if (!told.ok()) free_user_pages(va, size / kPageSize);
+    if (!told.ok()) {
+      free_user_pages(va, size / kPageSize);
+      table_.prune_empty_tables(va, size);
+    }
     return told;
   }
 

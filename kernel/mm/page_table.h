@@ -237,6 +237,15 @@ class PageTable {
     mem_ = nullptr;
   }
 
+  // Frees every table below the root that covers part of [va, va + size) and holds no valid entry
+  // (borrowed subtrees untouched): the tables a map made for pages that were then unmapped again,
+  // which unmap() leaves (as xv6 does) until destroy().
+  void prune_empty_tables(VirtAddr va, uint64_t size) {
+    if (va.value() >= kMaxVa || size == 0) return;
+    const uint64_t end = size > kMaxVa - va.value() ? kMaxVa : va.value() + size;
+    prune_below(root_, kTopLevel, va.value(), end);
+  }
+
   // Installs the root entry of `lender` that covers va as the same root entry here, marked
   // borrowed: both trees then share that subtree (e.g. the kernel's device and text mappings in a
   // per-process kernel page table), and destroy()/destroy_tables() here never free it. Changes made
@@ -336,6 +345,28 @@ class PageTable {
       table = entries(pte.phys());
     }
     return &table[Format::index(va, 0)];
+  }
+
+  // Prunes the empty tables under [start, end) below the table at `level`; true if that table is
+  // then empty itself.
+  bool prune_below(PhysAddr table_pa, int level, uint64_t start, uint64_t end) {
+    Pte* table = entries(table_pa);
+    const uint64_t span = entry_span(level);
+    for (uint64_t va = start; level > 0 && va < end;) {
+      const uint64_t entry_end = (va & ~(span - 1)) + span < end ? (va & ~(span - 1)) + span : end;
+      Pte& pte = table[Format::index(VirtAddr(va), level)];
+      if (is_table(pte, level) && !pte.borrowed() &&
+          prune_below(pte.phys(), level - 1, va, entry_end)) {
+        const PhysAddr child = pte.phys();
+        pte = Pte();
+        mem_->free_page(child);
+      }
+      va = entry_end;
+    }
+    for (size_t i = 0; i < kEntries; ++i) {
+      if (table[i].valid()) return false;
+    }
+    return true;
   }
 
   bool has_leaves(PhysAddr table_pa, int level) const {

@@ -183,6 +183,12 @@ Status grow_proc(int64_t n) {
   uint64_t size = as.size();
   if (n > 0) {
     if (static_cast<uint64_t>(n) > riscv::kTrapframe - size) return Error::kNoMemory;
+    // More new pages than are free cannot fit: refuse now rather than after taking all of RAM.
+    // Only a hint (others allocate concurrently); grow still fails cleanly if memory runs out.
+    const uint64_t new_pages =
+        (mm::page_round_up(size + static_cast<uint64_t>(n)) - mm::page_round_up(size)) /
+        riscv::kPageSize;
+    if (new_pages > free_memory_bytes() / riscv::kPageSize) return Error::kNoMemory;
     return as.grow(size + static_cast<uint64_t>(n), mm::Perm::kRead | mm::Perm::kWrite);
   }
   if (n < 0) {

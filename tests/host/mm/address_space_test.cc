@@ -383,6 +383,26 @@ TYPED_TEST(AddressSpaceTest, ObserverFailureUndoesTheGrow) {
   EXPECT_TRUE(observer.mirror.empty());
 }
 
+TYPED_TEST(AddressSpaceTest, ObserverFailureFreesTheTablesTheGrowMade) {
+  auto& s = this->space_;
+  MirrorObserver observer;
+  s.set_observer(&observer);
+  // Past what one last-level table covers, so the grow needs a new one.
+  const uint64_t table_span = kPageSize << TypeParam::kIndexBits;
+  ASSERT_TRUE(s.grow(table_span - kPageSize, Perm::kWrite).ok());
+  const uint64_t pages = this->mem_.pages_in_use();
+  observer.fail_on_map = observer.maps + 1;
+  EXPECT_EQ(s.grow(table_span + kPageSize, Perm::kWrite).error(), Error::kNoMemory);
+  EXPECT_EQ(s.size(), table_span - kPageSize);
+  EXPECT_EQ(this->mem_.pages_in_use(), pages);
+  EXPECT_EQ(s.table().walk(VirtAddr(table_span)), nullptr);  // the new table is gone
+  observer.fail_on_map = 0;
+  ASSERT_TRUE(s.grow(table_span + kPageSize, Perm::kWrite).ok());
+  EXPECT_EQ(observer.mirror, this->user_pages(s));
+  s.destroy();  // while the observer lives
+  EXPECT_TRUE(observer.mirror.empty());
+}
+
 TYPED_TEST(AddressSpaceTest, ObserverFailureUndoesTheCopy) {
   auto& parent = this->space_;
   ASSERT_TRUE(parent.grow(4 * kPageSize, Perm::kWrite).ok());
@@ -394,8 +414,8 @@ TYPED_TEST(AddressSpaceTest, ObserverFailureUndoesTheCopy) {
   EXPECT_EQ(parent.copy_to(child).error(), Error::kNoMemory);
   EXPECT_EQ(child.size(), 0u);
   EXPECT_TRUE(observer.mirror.empty());
-  // The frames are back; the child's new tables stay (empty) in its tree until destroy.
-  EXPECT_EQ(this->mem_.pages_in_use(), pages + TypeParam::kLevels - 1);
+  // The frames are back, and so are the tables the copy made in the child.
+  EXPECT_EQ(this->mem_.pages_in_use(), pages);
   for (uint64_t i = 0; i < 4; ++i) {
     EXPECT_EQ(child.table().translate(VirtAddr(i * kPageSize)).error(), Error::kNotMapped);
   }
