@@ -186,6 +186,32 @@ class Qemu:
         check("panic: " not in self.log, "no kernel panic during the run", self.log)
 
 
+def free_pages(q):
+    """Free physical pages as the `free` program reports them, and its output."""
+    out = q.run("free")
+    m = re.search(r"free: (\d+) pages", out)
+    check(m is not None, "free prints the page count", out)
+    return int(m.group(1)), out
+
+
+def run_suite(program, run_timeout):
+    """Boots, runs one user/tests program from the shell, and requires every subtest to pass, no
+    kernel panic, and the free page count unchanged across the whole run; then halts."""
+    args = parse_args()
+    with Qemu(args) as q:
+        q.boot()
+        before, _ = free_pages(q)
+        out = q.run(program, timeout=run_timeout)
+        failed = [line for line in out.splitlines() if "FAILED" in line]
+        check(not failed, f"no {program} subtest fails: " + "; ".join(failed[:5]), out)
+        check("ALL TESTS PASSED" in out, f"{program} prints ALL TESTS PASSED", out)
+        check("panic" not in out, "no kernel panic", out)
+        after, _ = free_pages(q)
+        check(after == before, f"free pages unchanged by {program}: {before} before, {after} after", out)
+        q.halt()
+    print("PASS")
+
+
 def main_guard(fn):
     """Runs fn(args) and turns a TestFailure raised outside a Qemu block into exit status 1."""
     args = parse_args()

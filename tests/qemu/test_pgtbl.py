@@ -10,7 +10,7 @@ import os
 import re
 import struct
 
-from harness import Qemu, check, parse_args
+from harness import Qemu, check, free_pages, parse_args
 
 PAGE = 4096
 MAXVA = 1 << 38
@@ -118,13 +118,6 @@ def copystats(q):
     m = re.search(r"copyin: (\d+)\ncopyinstr: (\d+)", out)
     check(m is not None, "stats prints both counters", out)
     return int(m.group(1)), int(m.group(2))
-
-
-def free_pages(q):
-    out = q.run("free")
-    m = re.search(r"free: (\d+) pages", out)
-    check(m is not None, "free prints the page count", out)
-    return int(m.group(1)), out
 
 
 def run_pgtbltest(q, name, timeout=120):

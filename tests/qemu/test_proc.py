@@ -7,7 +7,7 @@ system calls, orphans, ^P, and no physical page lost across all of it. Drives us
 import re
 import time
 
-from harness import Qemu, check, parse_args
+from harness import Qemu, check, free_pages, parse_args
 
 KILL_LINE = re.compile(
     r"^pid (\d+) \((\w+)\): killed: ([a-z ]+) at 0x([0-9a-f]{16}) \(sepc 0x([0-9a-f]{16})\)$", re.M)
@@ -26,13 +26,6 @@ EXPECTED_FAULTS = [
     ("instruction page fault", None),      # jump into data (not executable)
     ("store page fault", None),            # stack overflow into the guard page
 ]
-
-
-def free_pages(q):
-    out = q.run("free")
-    m = re.search(r"free: (\d+) pages", out)
-    check(m is not None, "free prints the page count", out)
-    return int(m.group(1)), out
 
 
 def run_proctest(q, name, timeout=120):

@@ -39,15 +39,6 @@ class AddressSpaceRandomTest : public ::testing::Test {
     }
   };
 
-  std::map<uint64_t, PhysAddr> user_pages(Space& s) {
-    std::map<uint64_t, PhysAddr> out;
-    for (uint64_t va = 0; va < page_round_up(s.size()); va += kPageSize) {
-      const auto* pte = s.table().walk(VirtAddr(va));
-      if (pte != nullptr && pte->valid() && pte->user()) out[va] = pte->phys();
-    }
-    return out;
-  }
-
   // Every byte of user memory reads as the model says, guard pages refuse.
   void check_contents(Space& s, const Model& m) {
     std::vector<unsigned char> page(kPageSize);
@@ -194,7 +185,7 @@ TYPED_TEST(AddressSpaceRandomTest, AgreesWithAByteModel) {
           ++forks;
           ASSERT_EQ(child.size(), m.size);
           this->check_contents(child, m);
-          ASSERT_EQ(child_observer.mirror, this->user_pages(child));
+          ASSERT_EQ(child_observer.mirror, testing_util::user_pages(child));
         } else {
           ASSERT_TRUE(inject);
           ++injected_failures;
@@ -210,7 +201,7 @@ TYPED_TEST(AddressSpaceRandomTest, AgreesWithAByteModel) {
     }
     mem.clear_failures();
     ASSERT_EQ(s.size(), m.size);
-    ASSERT_EQ(observer.mirror, this->user_pages(s));
+    ASSERT_EQ(observer.mirror, testing_util::user_pages(s));
     ASSERT_EQ(observer.mirror.size(), m.bytes.size() / kPageSize - m.guards.size());
     if (op % 50 == 0) this->check_contents(s, m);
     if (::testing::Test::HasFatalFailure()) return;

@@ -39,16 +39,6 @@ class AddressSpaceTest : public ::testing::Test {
 
   Space new_space() { return Space::create(mem_, trampoline_, trapframe_).value(); }
 
-  // The user-accessible pages, from the table itself: what a mirror must hold.
-  std::map<uint64_t, PhysAddr> user_pages(Space& s) {
-    std::map<uint64_t, PhysAddr> out;
-    for (uint64_t va = 0; va < page_round_up(s.size()); va += kPageSize) {
-      const auto* pte = s.table().walk(VirtAddr(va));
-      if (pte != nullptr && pte->valid() && pte->user()) out[va] = pte->phys();
-    }
-    return out;
-  }
-
   std::string read_string(VirtAddr va, uint64_t max) {
     std::vector<char> buf(max + 1, '#');
     auto n = space_.copy_in_str(buf.data(), va, max);
@@ -341,18 +331,18 @@ TYPED_TEST(AddressSpaceTest, ObserverMirrorsExactlyTheUserPages) {
   MirrorObserver observer;
   s.set_observer(&observer);
   ASSERT_TRUE(s.grow(5 * kPageSize, Perm::kWrite).ok());
-  EXPECT_EQ(observer.mirror, this->user_pages(s));
+  EXPECT_EQ(observer.mirror, testing_util::user_pages(s));
   EXPECT_EQ(observer.mirror.size(), 5u);
   ASSERT_TRUE(s.clear_user(VirtAddr(kPageSize)).ok());
-  EXPECT_EQ(observer.mirror, this->user_pages(s));
+  EXPECT_EQ(observer.mirror, testing_util::user_pages(s));
   EXPECT_EQ(observer.mirror.size(), 4u);
   s.shrink(3 * kPageSize);
-  EXPECT_EQ(observer.mirror, this->user_pages(s));
+  EXPECT_EQ(observer.mirror, testing_util::user_pages(s));
   auto child = this->new_space();
   MirrorObserver child_observer;
   child.set_observer(&child_observer);
   ASSERT_TRUE(s.copy_to(child).ok());
-  EXPECT_EQ(child_observer.mirror, this->user_pages(child));
+  EXPECT_EQ(child_observer.mirror, testing_util::user_pages(child));
   EXPECT_EQ(child_observer.mirror.size(), 2u);  // the guard page is not user-accessible
   child.destroy();
   EXPECT_TRUE(child_observer.mirror.empty());
@@ -370,7 +360,7 @@ TYPED_TEST(AddressSpaceTest, ObserverFailureUndoesTheGrow) {
   observer.fail_on_map = 3;  // frames come in descending order: one run per page
   EXPECT_EQ(s.grow(6 * kPageSize, Perm::kWrite).error(), Error::kNoMemory);
   EXPECT_EQ(s.size(), kPageSize);
-  EXPECT_EQ(observer.mirror, this->user_pages(s));
+  EXPECT_EQ(observer.mirror, testing_util::user_pages(s));
   EXPECT_EQ(observer.mirror.size(), 1u);
   EXPECT_EQ(this->mem_.pages_in_use(), pages);  // every frame back; no new table was needed
   for (uint64_t i = 1; i < 6; ++i) {
@@ -378,7 +368,7 @@ TYPED_TEST(AddressSpaceTest, ObserverFailureUndoesTheGrow) {
   }
   observer.fail_on_map = 0;
   ASSERT_TRUE(s.grow(6 * kPageSize, Perm::kWrite).ok());
-  EXPECT_EQ(observer.mirror, this->user_pages(s));
+  EXPECT_EQ(observer.mirror, testing_util::user_pages(s));
   s.destroy();
   EXPECT_TRUE(observer.mirror.empty());
 }
@@ -398,7 +388,7 @@ TYPED_TEST(AddressSpaceTest, ObserverFailureFreesTheTablesTheGrowMade) {
   EXPECT_EQ(s.table().walk(VirtAddr(table_span)), nullptr);  // the new table is gone
   observer.fail_on_map = 0;
   ASSERT_TRUE(s.grow(table_span + kPageSize, Perm::kWrite).ok());
-  EXPECT_EQ(observer.mirror, this->user_pages(s));
+  EXPECT_EQ(observer.mirror, testing_util::user_pages(s));
   s.destroy();  // while the observer lives
   EXPECT_TRUE(observer.mirror.empty());
 }

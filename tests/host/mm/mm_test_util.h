@@ -32,6 +32,17 @@ constexpr uint64_t span(int level) {
   return kPageSize << (Format::kIndexBits * level);
 }
 
+// The user-accessible pages of an address space, from its table itself: what a mirror must hold.
+template <class Space>
+std::map<uint64_t, PhysAddr> user_pages(Space& s) {
+  std::map<uint64_t, PhysAddr> out;
+  for (uint64_t va = 0; va < page_round_up(s.size()); va += kPageSize) {
+    const auto* pte = s.table().walk(VirtAddr(va));
+    if (pte != nullptr && pte->valid() && pte->user()) out[va] = pte->phys();
+  }
+  return out;
+}
+
 // The whole tree as vmprint lines: equal dumps mean equal trees (every valid PTE, every level).
 template <class Table>
 std::vector<std::string> dump(const Table& table) {
