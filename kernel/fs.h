@@ -8,7 +8,7 @@
 
 #include "kernel/types.h"
 
-#define ROOTINO 1 /* root i-number */
+#define ROOTINO 1  /* root i-number */
 #define BSIZE 1024 /* block size */
 
 struct superblock {

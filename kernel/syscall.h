@@ -1,5 +1,6 @@
 /* xv6 ABI: system-call numbers. The classic 21 are xv6-riscv's; extensions use the number the MIT
-   labs give them, or one no lab uses. Number in a7, arguments in a0..a5, result in a0. C and C++. */
+   labs give them, or one no lab uses. Number in a7, arguments in a0..a5, result in a0. C and C++.
+ */
 #ifndef PAGODA_KERNEL_SYSCALL_H
 #define PAGODA_KERNEL_SYSCALL_H
 
@@ -30,7 +31,7 @@
 #define SYS_kpgtbl 34  /* page-table lab: print the caller's page table */
 
 /* Pagoda extensions, numbered above every lab's. */
-#define SYS_halt 40     /* power the machine off (QEMU virt test device); arg: exit code */
+#define SYS_halt 40      /* power the machine off (QEMU virt test device); arg: exit code */
 #define SYS_copystats 41 /* copyin/copyinstr call counts: struct copystats */
 
 #endif

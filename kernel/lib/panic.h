@@ -10,7 +10,7 @@ namespace pagoda {
 }  // namespace pagoda
 
 // A kernel invariant: if it does not hold, panic with the file, line and condition.
-#define PAGODA_ASSERT(cond)                                                           \
-  do {                                                                                \
+#define PAGODA_ASSERT(cond)                                                                  \
+  do {                                                                                       \
     if (!(cond)) ::pagoda::panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
   } while (0)

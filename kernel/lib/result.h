@@ -27,19 +27,32 @@ enum class Error : uint8_t {
 // A printable name for an error, for panics and logs.
 constexpr const char* error_name(Error e) {
   switch (e) {
-    case Error::kNoMemory: return "out of memory";
-    case Error::kMisaligned: return "misaligned";
-    case Error::kOutOfRange: return "out of range";
-    case Error::kAlreadyMapped: return "already mapped";
-    case Error::kNotMapped: return "not mapped";
-    case Error::kBadAddress: return "bad address";
-    case Error::kLeavesRemain: return "leaf mappings remain";
-    case Error::kInvalid: return "invalid argument";
-    case Error::kNotFound: return "not found";
-    case Error::kExists: return "exists";
-    case Error::kNoSpace: return "no space";
-    case Error::kTooBig: return "too big";
-    case Error::kIo: return "I/O error";
+    case Error::kNoMemory:
+      return "out of memory";
+    case Error::kMisaligned:
+      return "misaligned";
+    case Error::kOutOfRange:
+      return "out of range";
+    case Error::kAlreadyMapped:
+      return "already mapped";
+    case Error::kNotMapped:
+      return "not mapped";
+    case Error::kBadAddress:
+      return "bad address";
+    case Error::kLeavesRemain:
+      return "leaf mappings remain";
+    case Error::kInvalid:
+      return "invalid argument";
+    case Error::kNotFound:
+      return "not found";
+    case Error::kExists:
+      return "exists";
+    case Error::kNoSpace:
+      return "no space";
+    case Error::kTooBig:
+      return "too big";
+    case Error::kIo:
+      return "I/O error";
   }
   return "unknown error";
 }
@@ -87,8 +100,8 @@ class [[nodiscard]] Status {
 }  // namespace pagoda
 
 // Propagate a failed Status or Result from the enclosing function, as SerenityOS's TRY does.
-#define PAGODA_TRY(expr)                            \
-  do {                                              \
-    auto pagoda_try_result_ = (expr);               \
+#define PAGODA_TRY(expr)                                             \
+  do {                                                               \
+    auto pagoda_try_result_ = (expr);                                \
     if (!pagoda_try_result_.ok()) return pagoda_try_result_.error(); \
   } while (0)

@@ -112,7 +112,7 @@ int exec(const char* path, const char* const* argv, int argc) {
   user_space_commit(p, as);
   p->trapframe->epc = *entry;
   p->trapframe->sp = *sp;
-  p->trapframe->a1 = *sp;  // argv; argc goes to a0 as the return value
+  p->trapframe->a1 = *sp;                          // argv; argc goes to a0 as the return value
   if (p->pid == 1) vmprint(p->space->as.table());  // labs: page-table lab part 1
   return argc;
 }
