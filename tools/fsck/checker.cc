@@ -90,7 +90,7 @@ class Checker {
     fslib::Log log(image_, sb_);
     auto homes = log.pending();
     if (!homes) {
-      problem(homes.error());
+      problem(homes.error().message);
       return;
     }
     if (homes->empty()) return;

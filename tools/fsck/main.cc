@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
   }
   auto image = pagoda::fslib::Image::load(argv[1]);
   if (!image) {
-    std::fprintf(stderr, "fsck: %s\n", image.error().c_str());
+    std::fprintf(stderr, "fsck: %s\n", image.error().message.c_str());
     return 2;
   }
   pagoda::fsck::Report report = pagoda::fsck::check(std::move(*image));

@@ -21,66 +21,64 @@ std::span<const uint8_t> bytes_of(const dirent& de) {
 
 }  // namespace
 
-Result<FsBuilder> FsBuilder::create(const Geometry& g) {
-  Result<SuperBlock> sb = SuperBlock::plan(g);
-  FSLIB_TRY(sb);
+Result<FsBuilder, Failure> FsBuilder::create(const Geometry& g) {
+  SuperBlock sb = PAGODA_TRY(SuperBlock::plan(g));
   Image image(g.size);
-  sb->write(image);
-  FsBuilder b(std::move(image), *sb);
+  sb.write(image);
+  FsBuilder b(std::move(image), sb);
   uint32_t root = b.alloc_inode(T_DIR);
-  if (root != ROOTINO) return fail("root inode is not ROOTINO");
+  if (root != ROOTINO) return fail(Error::kCorrupt, "root inode is not ROOTINO");
   b.append_entry(root, root, ".");
   b.append_entry(root, root, "..");
   return b;
 }
 
-Result<uint32_t> FsBuilder::blocks_to_append(uint64_t size, uint64_t len) {
+Result<uint32_t, Failure> FsBuilder::blocks_to_append(uint64_t size, uint64_t len) {
   uint64_t before = blocks_for(size);
   uint64_t after = blocks_for(size + len);
   if (after > kMaxFileBlocks)
-    return fail(std::to_string(size + len) + " bytes exceed MAXFILE (" +
-                std::to_string(kMaxFileBlocks) + " blocks, " +
-                std::to_string(uint64_t{kMaxFileBlocks} * kBlockSize) + " bytes)");
+    return fail(Error::kTooBig, std::to_string(size + len) + " bytes exceed MAXFILE (" +
+                                    std::to_string(kMaxFileBlocks) + " blocks, " +
+                                    std::to_string(uint64_t{kMaxFileBlocks} * kBlockSize) +
+                                    " bytes)");
   uint32_t indirect = (before <= NDIRECT && after > NDIRECT) ? 1 : 0;
   return static_cast<uint32_t>(after - before) + indirect;
 }
 
-Status FsBuilder::check_entry(uint32_t dir, std::string_view name) const {
+BasicStatus<Failure> FsBuilder::check_entry(uint32_t dir, std::string_view name) const {
   if (!valid_entry_name(name))
-    return fail("name '" + std::string(name) + "' must be 1 to " + std::to_string(DIRSIZ) +
-                " bytes without '/'");
-  if (name == "." || name == "..") return fail("name '" + std::string(name) + "' is reserved");
+    return fail(Error::kInvalid, "name '" + std::string(name) + "' must be 1 to " +
+                                     std::to_string(DIRSIZ) + " bytes without '/'");
+  if (name == "." || name == "..")
+    return fail(Error::kInvalid, "name '" + std::string(name) + "' is reserved");
   Image& image = const_cast<Image&>(image_);  // InodeTable only reads here
   InodeTable inodes(image, sb_);
   if (dir >= inodes.count() || inodes.get(dir).type != T_DIR)
-    return fail("inode " + std::to_string(dir) + " is not a directory");
-  Result<std::vector<uint8_t>> contents = InodeReader(image_, sb_).read_all(inodes.get(dir));
-  FSLIB_TRY(contents);
-  for (const DirEntry& e : parse_directory(*contents))
-    if (e.name == name) return fail("duplicate name '" + std::string(name) + "'");
+    return fail(Error::kNotDirectory, "inode " + std::to_string(dir) + " is not a directory");
+  std::vector<uint8_t> contents = PAGODA_TRY(InodeReader(image_, sb_).read_all(inodes.get(dir)));
+  for (const DirEntry& e : parse_directory(contents))
+    if (e.name == name) return fail(Error::kExists, "duplicate name '" + std::string(name) + "'");
   return {};
 }
 
-Status FsBuilder::reserve(uint32_t inodes, uint32_t blocks) const {
+BasicStatus<Failure> FsBuilder::reserve(uint32_t inodes, uint32_t blocks) const {
   if (inodes > free_inodes())
-    return fail("out of inodes (the image has " + std::to_string(sb_.ninodes()) +
-                " inode numbers, root included; use -i)");
+    return fail(Error::kNoSpace, "out of inodes (the image has " + std::to_string(sb_.ninodes()) +
+                                     " inode numbers, root included; use -i)");
   if (blocks > free_blocks())
-    return fail("out of data blocks (needs " + std::to_string(blocks) + ", " +
-                std::to_string(free_blocks()) + " of " + std::to_string(sb_.raw().nblocks) +
-                " left; use -s)");
+    return fail(Error::kNoSpace, "out of data blocks (needs " + std::to_string(blocks) + ", " +
+                                     std::to_string(free_blocks()) + " of " +
+                                     std::to_string(sb_.raw().nblocks) + " left; use -s)");
   return {};
 }
 
-Result<uint32_t> FsBuilder::add_file(uint32_t dir, std::string_view name,
-                                     std::span<const uint8_t> contents) {
-  FSLIB_TRY(check_entry(dir, name));
+Result<uint32_t, Failure> FsBuilder::add_file(uint32_t dir, std::string_view name,
+                                              std::span<const uint8_t> contents) {
+  PAGODA_TRY(check_entry(dir, name));
   InodeTable inodes(image_, sb_);
-  Result<uint32_t> entry_blocks = blocks_to_append(inodes.get(dir).size, sizeof(dirent));
-  FSLIB_TRY(entry_blocks);
-  Result<uint32_t> data_blocks = blocks_to_append(0, contents.size());
-  FSLIB_TRY(data_blocks);
-  FSLIB_TRY(reserve(1, *entry_blocks + *data_blocks));
+  uint32_t entry_blocks = PAGODA_TRY(blocks_to_append(inodes.get(dir).size, sizeof(dirent)));
+  uint32_t data_blocks = PAGODA_TRY(blocks_to_append(0, contents.size()));
+  PAGODA_TRY(reserve(1, entry_blocks + data_blocks));
   // xv6 mkfs order: inode, directory entry, then the contents.
   uint32_t inum = alloc_inode(T_FILE);
   append_entry(dir, inum, name);
@@ -88,12 +86,11 @@ Result<uint32_t> FsBuilder::add_file(uint32_t dir, std::string_view name,
   return inum;
 }
 
-Result<uint32_t> FsBuilder::add_directory(uint32_t parent, std::string_view name) {
-  FSLIB_TRY(check_entry(parent, name));
+Result<uint32_t, Failure> FsBuilder::add_directory(uint32_t parent, std::string_view name) {
+  PAGODA_TRY(check_entry(parent, name));
   InodeTable inodes(image_, sb_);
-  Result<uint32_t> entry_blocks = blocks_to_append(inodes.get(parent).size, sizeof(dirent));
-  FSLIB_TRY(entry_blocks);
-  FSLIB_TRY(reserve(1, *entry_blocks + 1));
+  uint32_t entry_blocks = PAGODA_TRY(blocks_to_append(inodes.get(parent).size, sizeof(dirent)));
+  PAGODA_TRY(reserve(1, entry_blocks + 1));
   uint32_t inum = alloc_inode(T_DIR);
   append_entry(inum, inum, ".");
   append_entry(inum, parent, "..");
@@ -104,14 +101,13 @@ Result<uint32_t> FsBuilder::add_directory(uint32_t parent, std::string_view name
   return inum;
 }
 
-Status FsBuilder::link(uint32_t dir, std::string_view name, uint32_t inum) {
-  FSLIB_TRY(check_entry(dir, name));
+BasicStatus<Failure> FsBuilder::link(uint32_t dir, std::string_view name, uint32_t inum) {
+  PAGODA_TRY(check_entry(dir, name));
   InodeTable inodes(image_, sb_);
   if (inum == 0 || inum >= next_inode_)
-    return fail("inode " + std::to_string(inum) + " is not allocated");
-  Result<uint32_t> entry_blocks = blocks_to_append(inodes.get(dir).size, sizeof(dirent));
-  FSLIB_TRY(entry_blocks);
-  FSLIB_TRY(reserve(0, *entry_blocks));
+    return fail(Error::kNotFound, "inode " + std::to_string(inum) + " is not allocated");
+  uint32_t entry_blocks = PAGODA_TRY(blocks_to_append(inodes.get(dir).size, sizeof(dirent)));
+  PAGODA_TRY(reserve(0, entry_blocks));
   append_entry(dir, inum, name);
   dinode d = inodes.get(inum);
   d.nlink++;

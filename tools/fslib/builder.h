@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "kernel/fs.h"
+#include "tools/fslib/failure.h"
 #include "tools/fslib/image.h"
-#include "tools/fslib/result.h"
 #include "tools/fslib/superblock.h"
 
 namespace pagoda::fslib {
@@ -18,14 +18,15 @@ namespace pagoda::fslib {
 class FsBuilder {
  public:
   // An image with the superblock and the root directory (inode 1, "." and ".." naming itself).
-  static Result<FsBuilder> create(const Geometry& g);
+  static Result<FsBuilder, Failure> create(const Geometry& g);
 
   // A new regular file named `name` in directory `dir` holding `contents`; its inode number.
-  Result<uint32_t> add_file(uint32_t dir, std::string_view name, std::span<const uint8_t> contents);
+  Result<uint32_t, Failure> add_file(uint32_t dir, std::string_view name,
+                                     std::span<const uint8_t> contents);
   // A new directory with "." and ".." (the parent's link count grows by one, as xv6 mkdir does).
-  Result<uint32_t> add_directory(uint32_t parent, std::string_view name);
+  Result<uint32_t, Failure> add_directory(uint32_t parent, std::string_view name);
   // Another name for an existing inode (xv6: link); its link count grows by one.
-  Status link(uint32_t dir, std::string_view name, uint32_t inum);
+  BasicStatus<Failure> link(uint32_t dir, std::string_view name, uint32_t inum);
 
   // Rounds the root directory's size up to a whole block (as xv6 mkfs does), writes the bitmap
   // and hands over the image. The builder is spent afterwards.
@@ -41,9 +42,9 @@ class FsBuilder {
 
   // Blocks that appending `len` bytes to a file of `size` bytes takes (data and indirect), or a
   // failure if the file would exceed MAXFILE blocks.
-  static Result<uint32_t> blocks_to_append(uint64_t size, uint64_t len);
-  Status check_entry(uint32_t dir, std::string_view name) const;
-  Status reserve(uint32_t inodes, uint32_t blocks) const;
+  static Result<uint32_t, Failure> blocks_to_append(uint64_t size, uint64_t len);
+  BasicStatus<Failure> check_entry(uint32_t dir, std::string_view name) const;
+  BasicStatus<Failure> reserve(uint32_t inodes, uint32_t blocks) const;
 
   uint32_t alloc_inode(short type);                           // xv6 mkfs: ialloc (nlink 1)
   void append(uint32_t inum, std::span<const uint8_t> data);  // xv6 mkfs: iappend

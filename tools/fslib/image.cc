@@ -42,14 +42,15 @@ class Fd {
 
 Image::Image(uint32_t nblocks) : bytes_(uint64_t{nblocks} * kBlockSize, 0) {}
 
-Result<Image> Image::load(const std::string& path) {
+Result<Image, Failure> Image::load(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return fail(errno_text(path));
+  if (fd.get() < 0) return fail(Error::kIo, errno_text(path));
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return fail(errno_text(path));
-  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) return fail(path + ": not a regular file");
+  if (::fstat(fd.get(), &st) != 0) return fail(Error::kIo, errno_text(path));
+  if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+    return fail(Error::kInvalid, path + ": not a regular file");
   if (static_cast<uint64_t>(st.st_size) / kBlockSize > UINT32_MAX)
-    return fail(path + ": too large for 32-bit block numbers");
+    return fail(Error::kTooBig, path + ": too large for 32-bit block numbers");
 
   Image image;
   image.bytes_.resize(static_cast<size_t>(st.st_size));
@@ -57,8 +58,8 @@ Result<Image> Image::load(const std::string& path) {
   while (done < image.bytes_.size()) {
     ssize_t n = ::read(fd.get(), image.bytes_.data() + done, image.bytes_.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno_text(path));
-    if (n == 0) return fail(path + ": file shrank while reading");
+    if (n < 0) return fail(Error::kIo, errno_text(path));
+    if (n == 0) return fail(Error::kIo, path + ": file shrank while reading");
     done += static_cast<size_t>(n);
   }
   image.trailing_bytes_ = image.bytes_.size() % kBlockSize;
@@ -66,13 +67,13 @@ Result<Image> Image::load(const std::string& path) {
   return image;
 }
 
-Status Image::save(const std::string& path) const {
+BasicStatus<Failure> Image::save(const std::string& path) const {
   std::string tmp = path + ".tmp-XXXXXX";
   Fd fd(::mkstemp(tmp.data()));
-  if (fd.get() < 0) return fail(errno_text(tmp));
+  if (fd.get() < 0) return fail(Error::kIo, errno_text(tmp));
   auto give_up = [&](const std::string& message) {
     ::unlink(tmp.c_str());
-    return fail(message);
+    return fail(Error::kIo, message);
   };
   size_t done = 0;
   while (done < bytes_.size()) {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "kernel/fs.h"
-#include "tools/fslib/result.h"
+#include "tools/fslib/failure.h"
 
 namespace pagoda::fslib {
 
@@ -27,11 +27,11 @@ class Image {
 
   // Reads the whole file (opened read-only). A trailing partial block is dropped and its length
   // reported by trailing_bytes().
-  static Result<Image> load(const std::string& path);
+  static Result<Image, Failure> load(const std::string& path);
 
   // Writes the image to `path` through a temporary file in the same directory and a rename, so
   // `path` is either the old file or the complete new image, never a partial one.
-  Status save(const std::string& path) const;
+  BasicStatus<Failure> save(const std::string& path) const;
 
   uint32_t block_count() const { return static_cast<uint32_t>(bytes_.size() / kBlockSize); }
   bool contains(uint64_t b) const { return b < block_count(); }

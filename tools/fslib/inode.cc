@@ -56,17 +56,17 @@ std::vector<uint32_t> InodeReader::block_map(const dinode& d, uint32_t n) const 
   return map;
 }
 
-Result<std::vector<uint8_t>> InodeReader::read_all(const dinode& d) const {
+Result<std::vector<uint8_t>, Failure> InodeReader::read_all(const dinode& d) const {
   uint64_t nblocks = (uint64_t{d.size} + kBlockSize - 1) / kBlockSize;
   if (nblocks > kMaxFileBlocks)
-    return fail("size " + std::to_string(d.size) + " exceeds MAXFILE blocks");
+    return fail(Error::kCorrupt, "size " + std::to_string(d.size) + " exceeds MAXFILE blocks");
   std::vector<uint32_t> map = block_map(d, static_cast<uint32_t>(nblocks));
   std::vector<uint8_t> out;
   out.reserve(d.size);
   for (uint32_t i = 0; i < map.size(); i++) {
     if (!is_data_block(map[i]))
-      return fail("file block " + std::to_string(i) + " is at block " + std::to_string(map[i]) +
-                  ", not a data block");
+      return fail(Error::kCorrupt, "file block " + std::to_string(i) + " is at block " +
+                                       std::to_string(map[i]) + ", not a data block");
     ConstBlock blk = image_.block(map[i]);
     size_t len = std::min<size_t>(kBlockSize, d.size - out.size());
     out.insert(out.end(), blk.begin(), blk.begin() + static_cast<ptrdiff_t>(len));

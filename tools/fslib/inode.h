@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "kernel/fs.h"
+#include "tools/fslib/failure.h"
 #include "tools/fslib/image.h"
 #include "tools/fslib/inode_type.h"
-#include "tools/fslib/result.h"
 #include "tools/fslib/superblock.h"
 
 namespace pagoda::fslib {
@@ -55,7 +55,7 @@ class InodeReader {
 
   // The file's contents (size bytes). Fails if the size exceeds MAXFILE blocks or a block the
   // size covers is absent or not a data block.
-  Result<std::vector<uint8_t>> read_all(const dinode& d) const;
+  Result<std::vector<uint8_t>, Failure> read_all(const dinode& d) const;
 
   bool is_data_block(uint32_t b) const { return b >= sb_.data_start() && b < sb_.size(); }
 

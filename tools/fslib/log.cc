@@ -12,18 +12,20 @@ uint32_t Log::capacity() const {
   return std::min<uint32_t>(LOGSIZE, sb_.nlog() - 1);
 }
 
-Result<std::vector<uint32_t>> Log::pending() const {
+Result<std::vector<uint32_t>, Failure> Log::pending() const {
   logheader lh = image_.read<logheader>(sb_.logstart(), 0);
   if (lh.n < 0 || static_cast<uint32_t>(lh.n) > capacity())
-    return fail("log header: count " + std::to_string(lh.n) + " outside [0, " +
-                std::to_string(capacity()) + "]");
+    return fail(Error::kCorrupt, "log header: count " + std::to_string(lh.n) + " outside [0, " +
+                                     std::to_string(capacity()) + "]");
   uint64_t log_end = uint64_t{sb_.logstart()} + sb_.nlog();
   std::vector<uint32_t> homes;
   for (int i = 0; i < lh.n; i++) {
     uint32_t home = static_cast<uint32_t>(lh.block[i]);
     if (home < log_end || home >= sb_.size())
-      return fail("log header: block[" + std::to_string(i) + "] = " + std::to_string(lh.block[i]) +
-                  " outside [" + std::to_string(log_end) + ", " + std::to_string(sb_.size()) + ")");
+      return fail(Error::kCorrupt, "log header: block[" + std::to_string(i) +
+                                       "] = " + std::to_string(lh.block[i]) + " outside [" +
+                                       std::to_string(log_end) + ", " + std::to_string(sb_.size()) +
+                                       ")");
     homes.push_back(home);
   }
   return homes;

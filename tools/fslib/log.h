@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "tools/fslib/failure.h"
 #include "tools/fslib/image.h"
-#include "tools/fslib/result.h"
 #include "tools/fslib/superblock.h"
 
 namespace pagoda::fslib {
@@ -19,7 +19,7 @@ class Log {
 
   // Home blocks of the committed transaction (empty if none), or why the header is corrupt
   // (count beyond the log, a home block outside [end of log, size)).
-  Result<std::vector<uint32_t>> pending() const;
+  Result<std::vector<uint32_t>, Failure> pending() const;
 
   // Copies each logged block to its home location and clears the header, in memory.
   void replay(const std::vector<uint32_t>& homes);

@@ -18,22 +18,23 @@ std::string hex(uint32_t v) {
 
 }  // namespace
 
-Result<SuperBlock> SuperBlock::plan(const Geometry& g) {
+Result<SuperBlock, Failure> SuperBlock::plan(const Geometry& g) {
   if (g.ninodes < 2 || g.ninodes > kMaxInodes)
-    return fail("inode count " + std::to_string(g.ninodes) + " must be in [2, " +
-                std::to_string(kMaxInodes) + "]");
+    return fail(Error::kInvalid, "inode count " + std::to_string(g.ninodes) + " must be in [2, " +
+                                     std::to_string(kMaxInodes) + "]");
   // The header holds at most LOGSIZE block numbers; the log needs a header and one block.
   if (g.nlog < 2 || g.nlog > LOGSIZE + 1)
-    return fail("log size " + std::to_string(g.nlog) + " must be in [2, " +
-                std::to_string(LOGSIZE + 1) + "]");
+    return fail(Error::kInvalid, "log size " + std::to_string(g.nlog) + " must be in [2, " +
+                                     std::to_string(LOGSIZE + 1) + "]");
   // xv6 mkfs: nbitmap = FSSIZE/(BSIZE*8) + 1, ninodeblocks = NINODES / IPB + 1.
   uint64_t nbitmap = g.size / kBitsPerBlock + 1;
   uint64_t ninodeblocks = g.ninodes / kInodesPerBlock + 1;
   uint64_t nmeta = 2 + uint64_t{g.nlog} + ninodeblocks + nbitmap;
   // The root directory needs at least one data block.
   if (g.size <= nmeta)
-    return fail("size " + std::to_string(g.size) +
-                " blocks leaves no data blocks (metadata takes " + std::to_string(nmeta) + ")");
+    return fail(Error::kInvalid, "size " + std::to_string(g.size) +
+                                     " blocks leaves no data blocks (metadata takes " +
+                                     std::to_string(nmeta) + ")");
   superblock sb{};
   sb.magic = FSMAGIC;
   sb.size = g.size;

@@ -8,8 +8,8 @@
 
 #include "kernel/fs.h"
 #include "kernel/param.h"
+#include "tools/fslib/failure.h"
 #include "tools/fslib/image.h"
-#include "tools/fslib/result.h"
 
 namespace pagoda::fslib {
 
@@ -32,7 +32,7 @@ class SuperBlock {
  public:
   // xv6 mkfs's layout for a geometry (nbitmap = size/BPB + 1, ninodeblocks = ninodes/IPB + 1),
   // or why the geometry cannot work.
-  static Result<SuperBlock> plan(const Geometry& g);
+  static Result<SuperBlock, Failure> plan(const Geometry& g);
 
   static SuperBlock read(const Image& image) {
     return SuperBlock(image.read<superblock>(kSuperBlock, 0));

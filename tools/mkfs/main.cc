@@ -19,12 +19,15 @@
 
 namespace {
 
+using pagoda::BasicStatus;
+using pagoda::Error;
+using pagoda::Result;
+using pagoda::fslib::about;
 using pagoda::fslib::fail;
+using pagoda::fslib::Failure;
 using pagoda::fslib::FsBuilder;
 using pagoda::fslib::Geometry;
 using pagoda::fslib::Image;
-using pagoda::fslib::Result;
-using pagoda::fslib::Status;
 
 constexpr uint32_t kMaxImageBlocks = 1u << 20;  // 1 GiB: the image is built in memory
 
@@ -41,17 +44,17 @@ void usage() {
                FSSIZE, LOGSIZE);
 }
 
-Result<uint32_t> parse_number(std::string_view flag, const char* text) {
+Result<uint32_t, Failure> parse_number(std::string_view flag, const char* text) {
   uint32_t v = 0;
   std::string_view s(text);
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || end != s.data() + s.size() || s.empty())
-    return fail(std::string(flag) + ": '" + std::string(s) + "' is not a number");
+    return fail(Error::kInvalid, std::string(flag) + ": '" + std::string(s) + "' is not a number");
   return v;
 }
 
 // Fills `opts` from argv; a failure is a usage error.
-Status parse_args(int argc, char** argv, Options& opts) {
+BasicStatus<Failure> parse_args(int argc, char** argv, Options& opts) {
   int i = 1;
   for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
     std::string_view flag(argv[i]);
@@ -63,15 +66,13 @@ Status parse_args(int argc, char** argv, Options& opts) {
                       : flag == "-i" ? &opts.geometry.ninodes
                       : flag == "-l" ? &opts.geometry.nlog
                                      : nullptr;
-    if (field == nullptr) return fail("unknown option " + std::string(flag));
-    if (i + 1 >= argc) return fail(std::string(flag) + " needs a value");
-    Result<uint32_t> v = parse_number(flag, argv[++i]);
-    if (!v) return fail(v.error());
-    *field = *v;
+    if (field == nullptr) return fail(Error::kInvalid, "unknown option " + std::string(flag));
+    if (i + 1 >= argc) return fail(Error::kInvalid, std::string(flag) + " needs a value");
+    *field = PAGODA_TRY(parse_number(flag, argv[++i]));
   }
   if (opts.geometry.size > kMaxImageBlocks)
-    return fail("-s: at most " + std::to_string(kMaxImageBlocks) + " blocks");
-  if (i >= argc) return fail("no output image named");
+    return fail(Error::kTooBig, "-s: at most " + std::to_string(kMaxImageBlocks) + " blocks");
+  if (i >= argc) return fail(Error::kInvalid, "no output image named");
   opts.output = argv[i++];
   opts.inputs.assign(argv + i, argv + argc);
   return {};
@@ -86,45 +87,44 @@ std::string image_name(const std::string& path) {
   return std::string(name);
 }
 
-Result<std::vector<uint8_t>> read_file(const std::string& path) {
+Result<std::vector<uint8_t>, Failure> read_file(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return fail(path + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return fail(path + ": not a regular file");
+  if (::stat(path.c_str(), &st) != 0) return fail(Error::kIo, path + ": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fail(Error::kInvalid, path + ": not a regular file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(path + ": cannot open");
+  if (!in) return fail(Error::kIo, path + ": cannot open");
   std::vector<uint8_t> data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return fail(path + ": read error");
+  if (in.bad()) return fail(Error::kIo, path + ": read error");
   return data;
 }
 
-Result<Image> build(const Options& opts) {
-  Result<FsBuilder> builder = FsBuilder::create(opts.geometry);
-  if (!builder) return fail(builder.error());
+Result<Image, Failure> build(const Options& opts) {
+  FsBuilder builder = PAGODA_TRY(FsBuilder::create(opts.geometry));
   for (const std::string& path : opts.inputs) {
     std::string name = image_name(path);
     if (!pagoda::fslib::valid_entry_name(name))
-      return fail(path + ": name '" + name + "' must be 1 to " + std::to_string(DIRSIZ) + " bytes");
-    Result<std::vector<uint8_t>> data = read_file(path);
-    if (!data) return fail(data.error());
-    Result<uint32_t> inum = builder->add_file(ROOTINO, name, *data);
-    if (!inum) return fail(path + ": " + inum.error());
+      return fail(Error::kInvalid,
+                  path + ": name '" + name + "' must be 1 to " + std::to_string(DIRSIZ) + " bytes");
+    std::vector<uint8_t> data = PAGODA_TRY(read_file(path));
+    if (auto added = builder.add_file(ROOTINO, name, data); !added)
+      return about(path, added.error());
   }
-  return std::move(*builder).finish();
+  return std::move(builder).finish();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options opts;
-  if (Status s = parse_args(argc, argv, opts); !s) {
-    std::fprintf(stderr, "mkfs: %s\n", s.error().c_str());
+  if (BasicStatus<Failure> s = parse_args(argc, argv, opts); !s) {
+    std::fprintf(stderr, "mkfs: %s\n", s.error().message.c_str());
     usage();
     return 2;
   }
-  Result<Image> image = build(opts);
-  Status saved = image ? image->save(opts.output) : Status(fail(image.error()));
+  Result<Image, Failure> image = build(opts);
+  BasicStatus<Failure> saved = image ? image->save(opts.output) : image.error();
   if (!saved) {
-    std::fprintf(stderr, "mkfs: %s\n", saved.error().c_str());
+    std::fprintf(stderr, "mkfs: %s\n", saved.error().message.c_str());
     // An old image must not pass for the result of this run (xv6 mkfs truncates it first).
     ::unlink(opts.output.c_str());
     return 1;

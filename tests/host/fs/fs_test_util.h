@@ -44,7 +44,7 @@ inline std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
 
 inline fslib::Image make_image(fslib::Geometry g = {}) {
   auto b = fslib::FsBuilder::create(g);
-  EXPECT_TRUE(b.ok()) << b.error();
+  EXPECT_TRUE(b.ok()) << b.error().message;
   EXPECT_TRUE(b->add_file(ROOTINO, "README", pattern(3000, 7)).ok());
   return std::move(*b).finish();
 }

@@ -16,7 +16,7 @@ using fslib::Geometry;
 
 FsBuilder make(Geometry g = {}) {
   auto b = FsBuilder::create(g);
-  EXPECT_TRUE(b.ok()) << b.error();
+  EXPECT_TRUE(b.ok()) << b.error().message;
   return std::move(*b);
 }
 
@@ -27,16 +27,20 @@ TEST(FsBuilderTest, FailedAddFileChangesNothing) {
   uint32_t inodes = b.free_inodes();
   auto big = b.add_file(ROOTINO, "big", random_bytes(blocks * BSIZE, 2));  // needs an indirect too
   EXPECT_FALSE(big.ok());
-  EXPECT_NE(big.error().find("out of data blocks"), std::string::npos) << big.error();
-  EXPECT_FALSE(b.add_file(ROOTINO, "a", {}).ok());  // duplicate
-  EXPECT_FALSE(b.add_file(ROOTINO, "..", {}).ok());
-  EXPECT_FALSE(b.add_file(2, "x", {}).ok());  // inode 2 is a file, not a directory
+  EXPECT_EQ(big.error().code, Error::kNoSpace);
+  EXPECT_NE(big.error().message.find("out of data blocks"), std::string::npos)
+      << big.error().message;
+  EXPECT_EQ(b.add_file(ROOTINO, "a", {}).error().code, Error::kExists);
+  EXPECT_EQ(b.add_file(ROOTINO, "..", {}).error().code, Error::kInvalid);
+  // inode 2 is a file, not a directory
+  EXPECT_EQ(b.add_file(2, "x", {}).error().code, Error::kNotDirectory);
   EXPECT_EQ(b.free_blocks(), blocks);
   EXPECT_EQ(b.free_inodes(), inodes);
   ASSERT_TRUE(b.add_file(ROOTINO, "b", {}).ok());
   auto full = b.add_file(ROOTINO, "c", {});
   EXPECT_FALSE(full.ok());
-  EXPECT_NE(full.error().find("out of inodes"), std::string::npos) << full.error();
+  EXPECT_EQ(full.error().code, Error::kNoSpace);
+  EXPECT_NE(full.error().message.find("out of inodes"), std::string::npos) << full.error().message;
   fsck::Report r = fsck::check(std::move(b).finish());
   EXPECT_TRUE(r.clean()) << r.problems.front();
 }
@@ -68,7 +72,8 @@ TEST(FsBuilderTest, DirectoriesAndLinksMakeAConsistentTree) {
 }
 
 TEST(FsBuilderTest, RejectsImpossibleGeometry) {
-  EXPECT_FALSE(FsBuilder::create({.size = 46, .ninodes = 200, .nlog = 30}).ok());
+  EXPECT_EQ(FsBuilder::create({.size = 46, .ninodes = 200, .nlog = 30}).error().code,
+            Error::kInvalid);
   EXPECT_TRUE(FsBuilder::create({.size = 47, .ninodes = 200, .nlog = 30}).ok());
   EXPECT_FALSE(FsBuilder::create({.size = 2000, .ninodes = 65537, .nlog = 30}).ok());
   EXPECT_FALSE(FsBuilder::create({.size = 2000, .ninodes = 200, .nlog = LOGSIZE + 2}).ok());

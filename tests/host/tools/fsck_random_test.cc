@@ -47,14 +47,14 @@ TEST(FsckModelTest, RandomTreesReadBackAndCheckClean) {
       std::string name = "n" + std::to_string(i);
       if (rng() % 4 == 0) {
         auto d = b->add_directory(parent, name);
-        ASSERT_TRUE(d.ok()) << d.error();
+        ASSERT_TRUE(d.ok()) << d.error().message;
         dirs.push_back(*d);
       } else {
         // Mostly small, sometimes across the indirect boundary.
         size_t size = rng() % 3 == 0 ? rng() % (40 * BSIZE) : rng() % (2 * BSIZE);
         auto data = random_bytes(size, seed * 100 + i);
         auto f = b->add_file(parent, name, data);
-        ASSERT_TRUE(f.ok()) << f.error();
+        ASSERT_TRUE(f.ok()) << f.error().message;
         files[*f] = data;
       }
     }
