@@ -50,11 +50,16 @@ void format_to(Sink&& put, const char* fmt, VaList ap) {
         if (c == 'p') {
           v = reinterpret_cast<uint64_t>(__builtin_va_arg(ap, void*));
         } else if (c == 'd' || c == 'i') {
-          int64_t s = longs ? __builtin_va_arg(ap, long) : __builtin_va_arg(ap, int);
+          int64_t s = longs >= 2 ? __builtin_va_arg(ap, long long)
+                      : longs    ? __builtin_va_arg(ap, long)
+                                 : __builtin_va_arg(ap, int);
           neg = s < 0;
           v = neg ? 0 - static_cast<uint64_t>(s) : static_cast<uint64_t>(s);
         } else {
-          v = longs ? __builtin_va_arg(ap, unsigned long) : __builtin_va_arg(ap, unsigned int);
+          // ll reads a long long: on a 32-bit target (i386) it is wider than long.
+          v = longs >= 2 ? __builtin_va_arg(ap, unsigned long long)
+              : longs    ? __builtin_va_arg(ap, unsigned long)
+                         : __builtin_va_arg(ap, unsigned int);
         }
         do {
           buf[n++] = "0123456789abcdef"[v % base];

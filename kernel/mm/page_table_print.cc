@@ -1,56 +1,35 @@
 #include "kernel/mm/page_table_print.h"
 
+#include "kernel/lib/format.h"
+
 namespace pagoda::mm {
 namespace {
 
-// Appends to a fixed buffer, silently truncating (never happens for the lines we build).
-class LineWriter {
- public:
-  explicit LineWriter(char (&buf)[kPrintLineMax]) : buf_(buf) { buf_[0] = '\0'; }
-
-  LineWriter& text(const char* s) {
-    while (*s) put(*s++);
-    return *this;
-  }
-  LineWriter& hex16(uint64_t v) {
-    for (int shift = 60; shift >= 0; shift -= 4) put("0123456789abcdef"[(v >> shift) & 0xf]);
-    return *this;
-  }
-  LineWriter& decimal(uint64_t v) {
-    char digits[20];
-    int n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n > 0) put(digits[--n]);
-    return *this;
-  }
-  size_t length() const { return len_; }
-
- private:
-  void put(char c) {
-    if (len_ + 1 < kPrintLineMax) {
-      buf_[len_++] = c;
-      buf_[len_] = '\0';
-    }
-  }
-
-  char* buf_;
-  size_t len_ = 0;
-};
+// Formats at buf[len], truncating at the end of the buffer (never happens for the lines we build:
+// kPrintLineMax is sized for them); returns the new length.
+size_t append(char (&buf)[kPrintLineMax], size_t len, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+size_t append(char (&buf)[kPrintLineMax], size_t len, const char* fmt, ...) {
+  VaList ap;
+  __builtin_va_start(ap, fmt);
+  len += vformat_buf(buf + len, kPrintLineMax - len, fmt, ap);
+  __builtin_va_end(ap);
+  return len < kPrintLineMax ? len : kPrintLineMax - 1;
+}
 
 }  // namespace
 
 size_t format_table_header(char (&buf)[kPrintLineMax], PhysAddr root) {
-  return LineWriter(buf).text("page table 0x").hex16(root.value()).length();
+  return append(buf, 0, "page table 0x%016llx", static_cast<unsigned long long>(root.value()));
 }
 
 size_t format_pte_line(char (&buf)[kPrintLineMax], int depth, uint64_t index, uint64_t pte,
                        PhysAddr pa) {
-  LineWriter w(buf);
-  for (int i = 0; i < depth; ++i) w.text(" ..");
-  return w.decimal(index).text(": pte 0x").hex16(pte).text(" pa 0x").hex16(pa.value()).length();
+  size_t len = 0;
+  for (int i = 0; i < depth; ++i) len = append(buf, len, " ..");
+  return append(buf, len, "%llu: pte 0x%016llx pa 0x%016llx",
+                static_cast<unsigned long long>(index), static_cast<unsigned long long>(pte),
+                static_cast<unsigned long long>(pa.value()));
 }
 
 }  // namespace pagoda::mm

@@ -1,5 +1,5 @@
-// Line formatting for PageTable::print (the xv6 page-table lab's vmprint), without printf so that
-// it works in the kernel and on the host alike.
+// Line formatting for PageTable::print (the xv6 page-table lab's vmprint), with format_buf
+// (kernel/lib/format.h) so that it works in the kernel and on the host alike.
 #pragma once
 
 #include <cstddef>
