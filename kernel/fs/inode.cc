@@ -87,26 +87,16 @@ void InodeTable::put(Inode* ip) {
 // xv6: bmap
 Result<uint32_t> bmap(Inode* ip, uint32_t bn) {
   if (bn < NDIRECT) {
-    if (ip->addrs[bn] == 0) {
-      Result<uint32_t> a = balloc(ip->dev);
-      PAGODA_TRY(a);
-      ip->addrs[bn] = *a;
-    }
+    if (ip->addrs[bn] == 0) ip->addrs[bn] = PAGODA_TRY(balloc(ip->dev));
     return ip->addrs[bn];
   }
   bn -= NDIRECT;
   if (bn >= NINDIRECT) return Error::kTooBig;
-  if (ip->addrs[NDIRECT] == 0) {
-    Result<uint32_t> a = balloc(ip->dev);
-    PAGODA_TRY(a);
-    ip->addrs[NDIRECT] = *a;
-  }
+  if (ip->addrs[NDIRECT] == 0) ip->addrs[NDIRECT] = PAGODA_TRY(balloc(ip->dev));
   BlockRef ind(ip->dev, ip->addrs[NDIRECT]);
   uint32_t* slots = ind.as<uint32_t>();
   if (slots[bn] == 0) {
-    Result<uint32_t> a = balloc(ip->dev);
-    PAGODA_TRY(a);
-    slots[bn] = *a;
+    slots[bn] = PAGODA_TRY(balloc(ip->dev));
     log_write(ind.get());
   }
   return slots[bn];
@@ -152,8 +142,7 @@ Result<Inode*> ialloc(uint32_t dev, InodeType type) {
     BlockRef b(dev, IBLOCK(inum, sb));
     dinode* dip = dinode_in(b, inum);
     if (dip->type != static_cast<short>(InodeType::kFree)) continue;
-    Result<Inode*> ip = iget(dev, inum);
-    PAGODA_TRY(ip);
+    Inode* ip = PAGODA_TRY(iget(dev, inum));
     memset(dip, 0, sizeof(*dip));
     dip->type = static_cast<short>(type);
     log_write(b.get());
