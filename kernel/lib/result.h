@@ -105,20 +105,41 @@ class [[nodiscard]] Result {
   }
   ~Result() { destroy(); }
 
+  // The value and the error share storage: asking a Result for the half it does not hold is a
+  // bug, and traps (the kernel's trap handler panics) rather than reading the other half.
   constexpr bool ok() const { return ok_; }
   constexpr explicit operator bool() const { return ok_; }
-  constexpr const E& error() const& { return error_; }
-  constexpr E&& error() && { return std::move(error_); }
-  constexpr const T& value() const& { return value_; }
-  constexpr T& value() & { return value_; }
-  constexpr T&& value() && { return std::move(value_); }  // what PAGODA_TRY yields
-  constexpr const T& operator*() const& { return value_; }
-  constexpr T& operator*() & { return value_; }
-  constexpr T&& operator*() && { return std::move(value_); }
-  constexpr const T* operator->() const { return &value_; }
-  constexpr T* operator->() { return &value_; }
+  constexpr const E& error() const& {
+    check(!ok_);
+    return error_;
+  }
+  constexpr E&& error() && {
+    check(!ok_);
+    return std::move(error_);
+  }
+  constexpr const T& value() const& {
+    check(ok_);
+    return value_;
+  }
+  constexpr T& value() & {
+    check(ok_);
+    return value_;
+  }
+  constexpr T&& value() && {  // what PAGODA_TRY yields
+    check(ok_);
+    return std::move(value_);
+  }
+  constexpr const T& operator*() const& { return value(); }
+  constexpr T& operator*() & { return value(); }
+  constexpr T&& operator*() && { return std::move(*this).value(); }
+  constexpr const T* operator->() const { return &value(); }
+  constexpr T* operator->() { return &value(); }
 
  private:
+  static constexpr void check(bool holds) {
+    if (!holds) __builtin_trap();
+  }
+
   template <typename Other>
   void construct_from(Other&& other) {
     if (ok_)

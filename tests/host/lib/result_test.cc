@@ -132,6 +132,16 @@ TEST(ResultTest, KernelResultsStayTrivial) {
   static_assert(!e.ok() && e.error() == Error::kNoSpace);
 }
 
+// The value and the error share storage: reading the half a Result does not hold traps.
+TEST(ResultDeathTest, AskingForTheMissingHalfTraps) {
+  Result<uint32_t> failed = Error::kNoMemory;
+  Result<uint32_t> held = 1u;  // the same bits as kNoMemory, were error() to read them
+  EXPECT_DEATH((void)failed.value(), "");
+  EXPECT_DEATH((void)held.error(), "");
+  EXPECT_EQ(failed.error(), Error::kNoMemory);
+  EXPECT_EQ(held.value(), 1u);
+}
+
 TEST(MustTest, YieldsTheValue) {
   EXPECT_EQ(PAGODA_MUST(half(6)), 3u);
   PAGODA_MUST(even(2));
