@@ -58,6 +58,7 @@ Result<Inode*> InodeTable::get(uint32_t dev, uint32_t inum) {
   empty->ref = 1;
   empty->valid = false;
   empty->damaged = false;
+  empty->fresh = false;
   return empty;
 }
 
@@ -96,7 +97,7 @@ void report_bad_block(const Inode* ip, uint32_t b) {
 
 // Why the dinode read for ip cannot be right, or nullptr. Direct block numbers are checked here;
 // the indirect block's entries where they are used (bmap, bmap_read, itrunc).
-const char* dinode_problem(const dinode* dip) {
+const char* dinode_problem(const dinode* dip, bool fresh) {
   switch (static_cast<InodeType>(dip->type)) {
     case InodeType::kDir:
     case InodeType::kFile:
@@ -108,6 +109,8 @@ const char* dinode_problem(const dinode* dip) {
       return "has no valid type";
   }
   if (dip->nlink < 0) return "has a negative link count";
+  // Reached by name with no links: closing it would free what a directory still names.
+  if (dip->nlink == 0 && !fresh) return "has no links but is named by a directory";
   if (dip->size > kMaxFileBytes) return "is larger than a file can be";
   if (dip->type == static_cast<short>(InodeType::kDir) && dip->size % sizeof(dirent) != 0) {
     return "is a directory of a partial entry";
@@ -200,6 +203,7 @@ Result<Inode*> ialloc(uint32_t dev, InodeType type) {
     memset(dip, 0, sizeof(*dip));
     dip->type = static_cast<short>(type);
     log_write(b.get());
+    (*ip)->fresh = true;  // a new slot: nobody else holds it
     return ip;
   }
   return Error::kNoSpace;
@@ -230,7 +234,7 @@ void ilock(Inode* ip) {
     const superblock& sb = fs_superblock();
     BlockRef b(ip->dev, IBLOCK(ip->inum, sb));
     const dinode* dip = dinode_in(b, ip->inum);
-    if (const char* problem = dinode_problem(dip); problem != nullptr) {
+    if (const char* problem = dinode_problem(dip, ip->fresh); problem != nullptr) {
       kprintf("fs: inode %u %s (type %d, size %u)\n", ip->inum, problem, dip->type, dip->size);
       ip->damaged = true;
       ip->type = InodeType::kFree;
@@ -247,6 +251,7 @@ void ilock(Inode* ip) {
       memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
     }
     ip->valid = true;
+    ip->fresh = false;
   }
 }
 

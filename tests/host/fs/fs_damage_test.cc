@@ -392,5 +392,24 @@ TEST_F(FsCorruptionTest, DamagedInodeFailsOnlyItsOwnCalls) {
   EXPECT_EQ(got, pattern(100, 1));
 }
 
+// A file named by a directory but with no links on disk: closing it must not free it (its blocks
+// and inode would be handed out again while the entry still names them).
+TEST_F(FsCorruptionTest, NamedInodeWithoutLinksIsNotFreed) {
+  fslib::Image img = rich_image();
+  superblock s = img.read<superblock>(1, 0);
+  dinode d = read_dinode(img, s, 3);  // big
+  d.nlink = 0;
+  img.write(IBLOCK(3, s), 3 % IPB * sizeof(dinode), d);
+  mount(std::move(img));
+  uint32_t free0 = free_blocks(), inodes0 = used_inodes();
+  std::vector<uint8_t> got;
+  EXPECT_FALSE(get_file("big", &got));
+  EXPECT_EQ(unlink("big"), -1);
+  EXPECT_TRUE(put_file("other", pattern(100, 1)));
+  EXPECT_EQ(free_blocks(), free0 - 1);
+  EXPECT_EQ(used_inodes(), inodes0 + 1);
+  EXPECT_EQ(read_dinode(disk(), s, 3).type, static_cast<short>(InodeType::kFile));
+}
+
 }  // namespace
 }  // namespace pagoda::fstest
