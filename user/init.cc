@@ -6,6 +6,7 @@
 namespace {
 
 constexpr short kConsoleMajor = 1;  // kernel/fs/file.h kConsoleMajor
+constexpr int kNoShell = 127;       // the shell's exit status when sh cannot be run at all
 
 void open_console() {
   if (open("console", O_RDWR) < 0) {
@@ -28,16 +29,18 @@ int start_shell() {
     char* argv[] = {sh, nullptr};
     exec("sh", argv);
     printf("init: exec sh failed\n");
-    exit(1);
+    exit(kNoShell);
   }
   return pid;
 }
 
-// Waits until the shell exits; other children are orphans that exited: nothing more to do.
-void wait_for(int shell) {
+// Waits until the shell exits and returns its status; other children are orphans that exited:
+// nothing more to do.
+int wait_for(int shell) {
   for (;;) {
-    int pid = wait(nullptr);
-    if (pid == shell) return;
+    int status = 0;
+    int pid = wait(&status);
+    if (pid == shell) return status;
     if (pid < 0) {
       printf("init: wait returned an error\n");
       exit(1);
@@ -49,5 +52,11 @@ void wait_for(int shell) {
 
 int main() {
   open_console();
-  for (;;) wait_for(start_shell());
+  for (;;) {
+    // A shell that cannot even be loaded (a damaged disk) would be restarted for ever.
+    if (wait_for(start_shell()) == kNoShell) {
+      printf("init: cannot run sh; powering off\n");
+      halt(1);
+    }
+  }
 }

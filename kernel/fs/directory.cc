@@ -5,6 +5,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/inode_table.h"
 #include "kernel/lib/panic.h"
+#include "kernel/lib/print.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"
@@ -65,10 +66,10 @@ Inode* walk_path(const char* path, Want want, char* name) {
       iunlock(ip);  // stop one level early
       return ip;
     }
-    Inode* next = dirlookup(ip, name, nullptr);
+    Result<Inode*> next = dirlookup(ip, name, nullptr);
     iunlockput(ip);
-    if (next == nullptr) return nullptr;
-    ip = next;
+    if (!next.ok() || *next == nullptr) return nullptr;
+    ip = *next;
   }
   if (want == Want::kParent) {  // the path had no element ("/" or "")
     iput(ip);
@@ -83,22 +84,28 @@ int namecmp(const char* s, const char* t) {
   return strncmp(s, t, DIRSIZ);
 }
 
-Inode* dirlookup(Inode* dp, const char* name, uint32_t* poff) {
+Result<Inode*> dirlookup(Inode* dp, const char* name, uint32_t* poff) {
   if (dp->type != InodeType::kDir) panic("dirlookup: not a directory");
   dirent de;
   for (uint32_t off = 0; off + kDirentSize <= dp->size; off += kDirentSize) {
-    if (!read_dirent(dp, off, &de)) return nullptr;
+    if (!read_dirent(dp, off, &de)) return Error::kIo;
     if (de.inum == 0 || namecmp(name, de.name) != 0) continue;
+    if (!inum_in_range(de.inum)) {
+      kprintf("fs: directory inode %u: entry at offset %u names inode %u, out of range\n", dp->inum,
+              off, static_cast<uint32_t>(de.inum));
+      return Error::kInvalid;
+    }
     if (poff != nullptr) *poff = off;
-    Result<Inode*> ip = iget(dp->dev, de.inum);
-    return ip.ok() ? *ip : nullptr;
+    return iget(dp->dev, de.inum);
   }
-  return nullptr;
+  return static_cast<Inode*>(nullptr);
 }
 
 Status dirlink(Inode* dp, const char* name, uint32_t inum) {
-  if (Inode* ip = dirlookup(dp, name, nullptr); ip != nullptr) {
-    iput(ip);
+  Result<Inode*> found = dirlookup(dp, name, nullptr);
+  PAGODA_TRY(found);
+  if (*found != nullptr) {
+    iput(*found);
     return Error::kExists;
   }
   // First free slot, else append.

@@ -4,8 +4,10 @@
 #include "kernel/dev/virtio_disk.h"
 #include "kernel/fs/block_alloc.h"
 #include "kernel/fs/buf.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
-#include "kernel/lib/panic.h"
+#include "kernel/lib/print.h"
 
 namespace pagoda {
 
@@ -14,14 +16,25 @@ void fs_boot_init() {
   bcache_init();
 }
 
-void fs_mount_root(uint32_t dev) {
-  if (!read_superblock(dev).ok()) panic("fs_mount_root: no xv6 file system on device %u", dev);
+Status fs_mount_root(uint32_t dev) {
   // An image claiming more blocks than the disk has would have us read past its end.
-  if (fs_superblock().size > virtio_disk_capacity()) {
-    panic("fs_mount_root: file system of %u blocks on a disk of %lu", fs_superblock().size,
-          static_cast<unsigned long>(virtio_disk_capacity()));
+  PAGODA_TRY(read_superblock(dev, virtio_disk_capacity()));
+  PAGODA_TRY(log_init(dev, fs_superblock()));
+  // Every path starts at the root: without a root directory nothing could run.
+  Result<Inode*> root = iget(dev, ROOTINO);
+  PAGODA_TRY(root);
+  ilock(*root);
+  bool is_dir = (*root)->type == InodeType::kDir;
+  iunlock(*root);
+  {
+    FsTransaction tx;  // iput may write (it does not here: the root has links or is damaged)
+    iput(*root);
   }
-  log_init(dev, fs_superblock());
+  if (!is_dir) {
+    kprintf("fs: cannot mount device %u: the root inode is not a directory\n", dev);
+    return Error::kInvalid;
+  }
+  return Status::Ok();
 }
 
 }  // namespace pagoda

@@ -10,6 +10,7 @@
 #include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/panic.h"
+#include "kernel/lib/print.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
@@ -56,6 +57,8 @@ Result<Inode*> InodeTable::get(uint32_t dev, uint32_t inum) {
   empty->inum = inum;
   empty->ref = 1;
   empty->valid = false;
+  empty->damaged = false;
+  empty->fresh = false;
   return empty;
 }
 
@@ -67,7 +70,7 @@ Inode* InodeTable::dup(Inode* ip) {
 
 void InodeTable::put(Inode* ip) {
   lock_.acquire();
-  if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
+  if (ip->ref == 1 && ip->valid && !ip->damaged && ip->nlink == 0) {
     // No links and no other references: free it. Nobody else can lock it (ref is 1), so
     // taking the sleep lock cannot block or deadlock.
     ip->lock.acquire();
@@ -83,6 +86,41 @@ void InodeTable::put(Inode* ip) {
   lock_.release();
 }
 
+bool valid_data_block(uint32_t b) {
+  const superblock& sb = fs_superblock();
+  return b >= sb.size - sb.nblocks && b < sb.size;
+}
+
+void report_bad_block(const Inode* ip, uint32_t b) {
+  kprintf("fs: inode %u: block %u is outside the data area\n", ip->inum, b);
+}
+
+// Why the dinode read for ip cannot be right, or nullptr. Direct block numbers are checked here;
+// the indirect block's entries where they are used (bmap, bmap_read, itrunc).
+const char* dinode_problem(const dinode* dip, bool fresh) {
+  switch (static_cast<InodeType>(dip->type)) {
+    case InodeType::kDir:
+    case InodeType::kFile:
+    case InodeType::kDevice:
+      break;
+    case InodeType::kFree:
+      return "is free but named by a directory";
+    default:
+      return "has no valid type";
+  }
+  if (dip->nlink < 0) return "has a negative link count";
+  // Reached by name with no links: closing it would free what a directory still names.
+  if (dip->nlink == 0 && !fresh) return "has no links but is named by a directory";
+  if (dip->size > kMaxFileBytes) return "is larger than a file can be";
+  if (dip->type == static_cast<short>(InodeType::kDir) && dip->size % sizeof(dirent) != 0) {
+    return "is a directory of a partial entry";
+  }
+  for (uint32_t a : dip->addrs) {
+    if (a != 0 && !valid_data_block(a)) return "names a block outside the data area";
+  }
+  return nullptr;
+}
+
 // The disk block holding byte block bn of ip, allocating it (and the indirect block) if needed.
 // xv6: bmap
 Result<uint32_t> bmap(Inode* ip, uint32_t bn) {
@@ -95,16 +133,15 @@ Result<uint32_t> bmap(Inode* ip, uint32_t bn) {
   if (ip->addrs[NDIRECT] == 0) ip->addrs[NDIRECT] = PAGODA_TRY(balloc(ip->dev));
   BlockRef ind(ip->dev, ip->addrs[NDIRECT]);
   uint32_t* slots = ind.as<uint32_t>();
+  if (slots[bn] != 0 && !valid_data_block(slots[bn])) {
+    report_bad_block(ip, slots[bn]);
+    return Error::kInvalid;
+  }
   if (slots[bn] == 0) {
     slots[bn] = PAGODA_TRY(balloc(ip->dev));
     log_write(ind.get());
   }
   return slots[bn];
-}
-
-bool valid_data_block(uint32_t b) {
-  const superblock& sb = fs_superblock();
-  return b >= sb.size - sb.nblocks && b < sb.size;
 }
 
 // Like bmap but never allocates (reads need no transaction): 0 for a hole, kInvalid for a block
@@ -122,7 +159,10 @@ Result<uint32_t> bmap_read(Inode* ip, uint32_t bn) {
     BlockRef ind(ip->dev, ind_addr);
     addr = ind.as<uint32_t>()[bn];
   }
-  if (addr != 0 && !valid_data_block(addr)) return Error::kInvalid;
+  if (addr != 0 && !valid_data_block(addr)) {
+    report_bad_block(ip, addr);
+    return Error::kInvalid;
+  }
   return addr;
 }
 
@@ -130,6 +170,12 @@ constexpr uint8_t kZeroBlock[BSIZE] = {};
 
 }  // namespace
 
+bool inum_in_range(uint32_t inum) {
+  return inum >= 1 && inum < fs_superblock().ninodes;
+}
+
+// No range check here: user_init takes the root before the superblock is read. Inode numbers
+// from the disk are checked where they are read (dirlookup; the root at mount).
 Result<Inode*> iget(uint32_t dev, uint32_t inum) {
   return itable.get(dev, inum);
 }
@@ -146,12 +192,14 @@ Result<Inode*> ialloc(uint32_t dev, InodeType type) {
     memset(dip, 0, sizeof(*dip));
     dip->type = static_cast<short>(type);
     log_write(b.get());
+    (*ip)->fresh = true;  // a new slot: nobody else holds it
     return ip;
   }
   return Error::kNoSpace;
 }
 
 void iupdate(Inode* ip) {
+  if (ip->damaged) return;  // leave the damage as found (fsck's job), do not spread it
   const superblock& sb = fs_superblock();
   BlockRef b(ip->dev, IBLOCK(ip->inum, sb));
   dinode* dip = dinode_in(b, ip->inum);
@@ -175,14 +223,24 @@ void ilock(Inode* ip) {
     const superblock& sb = fs_superblock();
     BlockRef b(ip->dev, IBLOCK(ip->inum, sb));
     const dinode* dip = dinode_in(b, ip->inum);
-    ip->type = static_cast<InodeType>(dip->type);
-    ip->major = dip->major;
-    ip->minor = dip->minor;
-    ip->nlink = dip->nlink;
-    ip->size = dip->size;
-    memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
+    if (const char* problem = dinode_problem(dip, ip->fresh); problem != nullptr) {
+      kprintf("fs: inode %u %s (type %d, size %u)\n", ip->inum, problem, dip->type, dip->size);
+      ip->damaged = true;
+      ip->type = InodeType::kFree;
+      ip->major = ip->minor = ip->nlink = 0;
+      ip->size = 0;
+      memset(ip->addrs, 0, sizeof(ip->addrs));
+    } else {
+      ip->damaged = false;
+      ip->type = static_cast<InodeType>(dip->type);
+      ip->major = dip->major;
+      ip->minor = dip->minor;
+      ip->nlink = dip->nlink;
+      ip->size = dip->size;
+      memmove(ip->addrs, dip->addrs, sizeof(ip->addrs));
+    }
     ip->valid = true;
-    if (ip->type == InodeType::kFree) panic("ilock: inode %u has no type", ip->inum);
+    ip->fresh = false;
   }
 }
 
@@ -200,8 +258,10 @@ void iunlockput(Inode* ip) {
   iput(ip);
 }
 
-// xv6: itrunc. Caller holds ip's lock, inside a transaction.
+// xv6: itrunc. Caller holds ip's lock, inside a transaction. Block numbers that cannot be right
+// (a damaged indirect block) are reported and left alone.
 void itrunc(Inode* ip) {
+  if (ip->damaged) return;
   for (uint32_t i = 0; i < NDIRECT; i++) {
     if (ip->addrs[i] != 0) {
       bfree(ip->dev, ip->addrs[i]);
@@ -213,7 +273,12 @@ void itrunc(Inode* ip) {
       BlockRef ind(ip->dev, ip->addrs[NDIRECT]);
       const uint32_t* slots = ind.as<uint32_t>();
       for (uint32_t j = 0; j < NINDIRECT; j++) {
-        if (slots[j] != 0) bfree(ip->dev, slots[j]);
+        if (slots[j] == 0) continue;
+        if (valid_data_block(slots[j])) {
+          bfree(ip->dev, slots[j]);
+        } else {
+          report_bad_block(ip, slots[j]);
+        }
       }
     }
     bfree(ip->dev, ip->addrs[NDIRECT]);
@@ -233,6 +298,7 @@ void stati(Inode* ip, struct stat* st) {
 
 // xv6: readi. Caller holds ip's lock.
 int readi(Inode* ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n) {
+  if (ip->damaged) return -1;
   if (off > ip->size || off + n < off) return 0;
   if (off + n > ip->size) n = ip->size - off;
 
@@ -259,6 +325,7 @@ int readi(Inode* ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n) {
 
 // xv6: writei. Caller holds ip's lock, inside a transaction.
 int writei(Inode* ip, bool user_src, uint64_t src, uint32_t off, uint32_t n) {
+  if (ip->damaged) return -1;
   if (off > ip->size || off + n < off) return -1;
   if (off + n > kMaxFileBytes) return -1;
 

@@ -18,8 +18,11 @@ enum class InodeType : short { kFree = 0, kDir = 1, kFile = 2, kDevice = 3 };
 Inode* namei(const char* path);                    // xv6: namei; referenced, unlocked, or nullptr
 Inode* nameiparent(const char* path, char* name);  // xv6: nameiparent; name gets DIRSIZ bytes
 Inode* idup(Inode* ip);
-void iput(Inode* ip);   // inside a transaction (may free the inode)
-void ilock(Inode* ip);  // reads the inode from disk if needed
+bool inum_in_range(uint32_t inum);  // 1 <= inum < the superblock's ninodes
+void iput(Inode* ip);               // inside a transaction (may free the inode)
+// Reads the inode from disk if needed. A dinode that cannot be right (bad type, size or block
+// number) is reported on the console once and marks ip damaged (see inode_table.h).
+void ilock(Inode* ip);
 void iunlock(Inode* ip);
 void iunlockput(Inode* ip);
 int readi(Inode* ip, bool user_dst, uint64_t dst, uint32_t off, uint32_t n);

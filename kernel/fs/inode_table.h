@@ -17,6 +17,11 @@ struct Inode {
   int ref = 0;              // in-memory references (open files, cwd, ...)
   SleepLock lock{"inode"};  // protects everything below
   bool valid = false;       // the fields below have been read from disk
+  // The dinode failed ilock's checks: the fields below are zeroed (type kFree), reads and writes
+  // fail, and the inode is never written back or freed, so the damage stays as it was on disk.
+  bool damaged = false;
+  // Just claimed by ialloc: its dinode has no links yet, which from any other path means damage.
+  bool fresh = false;
 
   InodeType type = InodeType::kFree;  // copy of the dinode
   short major = 0;

@@ -9,6 +9,7 @@
 #include "kernel/fs.h"
 #include "kernel/fs/buf.h"
 #include "kernel/lib/panic.h"
+#include "kernel/lib/print.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
@@ -29,16 +30,16 @@ class Log {
  public:
   constexpr Log() = default;
 
-  void init(uint32_t dev, const superblock& sb);
+  Status init(uint32_t dev, const superblock& sb);
   void begin();
   void end();
   void record(Buf* b);
 
  private:
   void commit();
-  void write_log();   // cached blocks -> log area
-  void write_head();  // the commit point
-  void read_head();
+  void write_log();                   // cached blocks -> log area
+  void write_head();                  // the commit point
+  Status read_head();                 // checks the header before anything uses it
   void install(Recovery recovering);  // log area -> home locations
 
   SpinLock lock_{"log"};  // protects outstanding_, committing_ and header_
@@ -54,7 +55,7 @@ class Log {
 
 constinit Log the_log;
 
-void Log::init(uint32_t dev, const superblock& sb) {
+Status Log::init(uint32_t dev, const superblock& sb) {
   dev_ = dev;
   start_ = sb.logstart;
   size_ = sb.size;
@@ -62,31 +63,44 @@ void Log::init(uint32_t dev, const superblock& sb) {
   // nlog counts the header block too; the header has room for LOGSIZE block numbers.
   capacity_ = static_cast<int>(sb.nlog) - 1;
   if (capacity_ > LOGSIZE) capacity_ = LOGSIZE;
-  if (capacity_ < MAXOPBLOCKS) panic("log_init: log of %u blocks is too small", sb.nlog);
-  // Recovery: a committed header means its blocks are all in the log; install them again.
-  read_head();
+  if (capacity_ < MAXOPBLOCKS) {  // read_superblock refuses such a log; keep the invariant here
+    kprintf("fs: cannot mount device %u: log of %u blocks is too small\n", dev, sb.nlog);
+    return Error::kInvalid;
+  }
+  // Recovery: a committed header means its blocks are all in the log; install them again. A
+  // header that cannot be right is not replayed (it would scatter blocks over the disk) and the
+  // disk is not mounted: replaying part of it or dropping it could lose a committed transaction.
+  PAGODA_TRY(read_head());
   install(Recovery::kYes);
   header_.n = 0;
   write_head();
+  return Status::Ok();
 }
 
-void Log::read_head() {
+Status Log::read_head() {
   BlockRef b(dev_, start_);
   const logheader* lh = b.as<logheader>();
   int n = lh->n;
-  if (n < 0 || n > capacity_) panic("log: corrupt header (n = %d)", n);
-  header_.n = n;
+  header_.n = 0;
+  if (n < 0 || n > capacity_) {
+    kprintf("fs: cannot mount device %u: log header counts %d blocks (at most %d)\n", dev_, n,
+            capacity_);
+    return Error::kInvalid;
+  }
   for (int i = 0; i < n; i++) {
     // A home block lies past the log, inside the image, and appears once (log_write absorbs).
     int home = lh->block[i];
-    if (home < static_cast<int>(home_start_) || home >= static_cast<int>(size_)) {
-      panic("log: corrupt header (block %d)", home);
+    bool twice = false;
+    for (int j = 0; j < i; j++) twice = twice || lh->block[j] == home;
+    if (home < static_cast<int>(home_start_) || home >= static_cast<int>(size_) || twice) {
+      kprintf("fs: cannot mount device %u: log header entry %d names block %d%s\n", dev_, i, home,
+              twice ? " twice" : ", outside the file system's data");
+      return Error::kInvalid;
     }
-    for (int j = 0; j < i; j++) {
-      if (header_.block[j] == home) panic("log: corrupt header (block %d twice)", home);
-    }
-    header_.block[i] = home;
   }
+  header_.n = n;
+  for (int i = 0; i < n; i++) header_.block[i] = lh->block[i];
+  return Status::Ok();
 }
 
 void Log::write_head() {
@@ -204,8 +218,8 @@ void Log::record(Buf* b) {
 
 }  // namespace
 
-void log_init(uint32_t dev, const superblock& sb) {
-  the_log.init(dev, sb);
+Status log_init(uint32_t dev, const superblock& sb) {
+  return the_log.init(dev, sb);
 }
 void begin_op() {
   the_log.begin();

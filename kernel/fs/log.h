@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "kernel/lib/result.h"
+
 struct superblock;  // kernel/fs.h
 
 namespace pagoda {
@@ -13,7 +15,9 @@ struct Buf;
 void begin_op();         // start of a file-system call; may sleep until the log has room
 void end_op();           // end of it; the last one out commits
 void log_write(Buf* b);  // instead of bwrite inside a transaction: record b, keep it cached
-void log_init(uint32_t dev, const superblock& sb);  // xv6: initlog; replays a committed log
+// xv6: initlog. Checks the header and replays a committed log; kInvalid (reported on the console,
+// nothing written) for a header that cannot be right.
+[[nodiscard]] Status log_init(uint32_t dev, const superblock& sb);
 
 // begin_op/end_op for one scope.
 class FsTransaction {

@@ -10,6 +10,7 @@
 #include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
 #include "kernel/fs/pipe.h"
+#include "kernel/lib/print.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"
@@ -72,7 +73,12 @@ Inode* create(const char* path, InodeType type, short major, short minor) {
   if (dp == nullptr) return nullptr;
   ilock(dp);
 
-  if (Inode* ip = dirlookup(dp, name, nullptr); ip != nullptr) {
+  Result<Inode*> found = dirlookup(dp, name, nullptr);
+  if (!found.ok()) {  // unknown whether name exists (inode table full, damaged directory)
+    iunlockput(dp);
+    return nullptr;
+  }
+  if (Inode* ip = *found; ip != nullptr) {
     iunlockput(dp);
     ilock(ip);
     if (type == InodeType::kFile &&
@@ -170,7 +176,7 @@ int64_t sys_link() {
   Inode* ip = namei(old_path);
   if (ip == nullptr) return -1;
   ilock(ip);
-  if (ip->type == InodeType::kDir) {
+  if (ip->type == InodeType::kDir || ip->damaged) {
     iunlockput(ip);
     return -1;
   }
@@ -207,13 +213,21 @@ int64_t sys_unlink() {
   if (dp == nullptr) return -1;
   ilock(dp);
   uint32_t off = 0;
-  Inode* ip = is_dot_or_dotdot(name) ? nullptr : dirlookup(dp, name, &off);
-  if (ip == nullptr) {
+  Result<Inode*> found = static_cast<Inode*>(nullptr);
+  if (!is_dot_or_dotdot(name)) found = dirlookup(dp, name, &off);
+  if (!found.ok() || *found == nullptr) {
+    iunlockput(dp);
+    return -1;
+  }
+  Inode* ip = *found;
+  if (ip == dp) {  // a damaged entry naming its own directory: locking it again would deadlock
+    kprintf("fs: directory inode %u: entry names the directory itself\n", dp->inum);
+    iput(ip);
     iunlockput(dp);
     return -1;
   }
   ilock(ip);
-  if (ip->nlink < 1 || (ip->type == InodeType::kDir && !dir_is_empty(ip))) {
+  if (ip->damaged || ip->nlink < 1 || (ip->type == InodeType::kDir && !dir_is_empty(ip))) {
     iunlockput(ip);
     iunlockput(dp);
     return -1;
@@ -252,7 +266,7 @@ int64_t sys_open() {
     ip = namei(path);
     if (ip == nullptr) return -1;
     ilock(ip);
-    if (ip->type == InodeType::kDir && mode.writable()) {
+    if (ip->damaged || (ip->type == InodeType::kDir && mode.writable())) {
       iunlockput(ip);
       return -1;
     }

@@ -12,6 +12,10 @@ initcode_start:
         la a1, argv
         li a7, SYS_exec
         ecall
+        # No /init to run (a damaged disk, say): power off rather than let init exit (a panic).
+        li a0, 1
+        li a7, SYS_halt
+        ecall
 exit_loop:
         li a0, -1
         li a7, SYS_exit

@@ -12,6 +12,7 @@
 #include "kernel/lib/print.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kernel_process_table.h"  // labs
+#include "kernel/proc/sysproc.h"
 #include "kernel/proc/user_space.h"
 
 extern "C" {
@@ -99,7 +100,11 @@ Proc* alloc_proc() {
   if (first) {
     // The file system sleeps on disk I/O, so it cannot be mounted from main().
     first = false;
-    fs_mount_root(ROOTDEV);
+    if (!fs_mount_root(ROOTDEV).ok()) {  // reported on the console: nothing to run, stop cleanly
+      power_off(1);
+      for (;;) {
+      }
+    }
   }
   usertrapret();
 }

@@ -72,13 +72,16 @@ int64_t sys_kpgtbl() {
 }
 
 // Power off through the virt test device (qemu hw/misc/sifive_test.c): 0x5555 passes; a failure
-// code is (code << 16) | 0x3333 and becomes QEMU's exit status.
-int64_t sys_halt() {
-  int code = arg_int(0);
+// code is (code << 16) | 0x3333 and becomes QEMU's exit status. From a process's kernel thread.
+void power_off(int code) {
   uint32_t value = code == 0 ? 0x5555u : ((static_cast<uint32_t>(code) << 16) | 0x3333u);
   kvm_init_hart();  // labs: a per-process kernel table does not map the test device
   *reinterpret_cast<volatile uint32_t*>(riscv::kTestDevice) = value;
   user_space_switch_kernel(myproc());
+}
+
+int64_t sys_halt() {
+  power_off(arg_int(0));
   return -1;  // not reached when QEMU powers off
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "kernel/fs.h"
@@ -186,9 +187,13 @@ class Checker {
         problem(who + ": size " + str(d.size) + " is not a multiple of " + str(sizeof(dirent)));
       int dots = 0;
       int dotdots = 0;
+      std::set<std::string> seen;  // lookups find only the first of two entries of one name
       for (const DirEntry& e : fslib::parse_directory(contents(d))) {
         std::string entry = who + ": entry '" + e.name + "' (offset " + str(e.offset) + ")";
         if (e.name.empty()) problem(entry + " has an empty name");
+        if (!seen.insert(e.name).second && e.name != "." && e.name != "..") {
+          problem(entry + " repeats a name already in the directory");
+        }
         if (e.inum >= sb_.ninodes()) {
           problem(entry + " names inode " + str(e.inum) + ", beyond ninodes " + str(sb_.ninodes()));
           continue;

@@ -26,6 +26,10 @@ Result<std::vector<uint32_t>, Failure> Log::pending() const {
                                        "] = " + std::to_string(lh.block[i]) + " outside [" +
                                        std::to_string(log_end) + ", " + std::to_string(sb_.size()) +
                                        ")");
+    // The kernel's log_write absorbs repeated writes, so a real header names a block once.
+    if (std::find(homes.begin(), homes.end(), home) != homes.end())
+      return fail(Error::kCorrupt, "log header: block[" + std::to_string(i) +
+                                       "] = " + std::to_string(home) + " appears twice");
     homes.push_back(home);
   }
   return homes;

@@ -559,6 +559,98 @@ void out_of_inodes() {
   CHECK_EQ(unlink("/xf_ino"), 0);
 }
 
+// Entries named name in directory dir.
+int count_entries(const char* dir, const char* name) {
+  int fd = open(dir, O_RDONLY);
+  CHECK(fd >= 0, dir);
+  struct dirent de;
+  int n = 0;
+  while (read(fd, &de, sizeof de) == static_cast<int>(sizeof de)) {
+    char got[DIRSIZ + 1] = {};
+    memcpy(got, de.name, DIRSIZ);
+    if (de.inum != 0 && strcmp(got, name) == 0) ++n;
+  }
+  close(fd);
+  return n;
+}
+
+// Issue 15: with every in-memory inode slot (NINODE) held, a lookup that cannot get a slot must
+// fail the call, not look like a missing name (link, mkdir and mknod added duplicate entries).
+// Children hold open files until an open fails (the table is full); the test holds one more
+// file, whose close leaves exactly one slot free.
+void full_inode_table() {
+  constexpr int kFiles = 80, kPerChild = 10;  // a child has 5 descriptors already
+  char name[24];
+  for (int i = 0; i < kFiles; ++i) {
+    name_of(name, "/xf_t", i);
+    close(create(name));
+  }
+  close(create("/xf_src"));
+  close(create("/xf_dup"));
+  int hold = open("/xf_t000", O_RDONLY);
+  CHECK(hold >= 0);
+  int release[2];
+  CHECK_EQ(pipe(release), 0);
+  int children = 0;
+  bool full = false;
+  for (int first = 1; first + kPerChild <= kFiles && !full; first += kPerChild) {
+    int report[2];
+    CHECK_EQ(pipe(report), 0);
+    int pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+      close(hold);  // the test's own, to free one slot later
+      close(release[1]);
+      close(report[0]);
+      char full_byte = 0;
+      for (int i = first; i < first + kPerChild; ++i) {
+        name_of(name, "/xf_t", i);
+        if (open(name, O_RDONLY) < 0) {
+          full_byte = 1;
+          break;
+        }
+      }
+      write(report[1], &full_byte, 1);
+      char c;
+      read(release[0], &c, 1);  // until the test closes the pipe
+      exit(0);
+    }
+    ++children;
+    close(report[1]);
+    char full_byte = 0;
+    CHECK_EQ(read(report[0], &full_byte, 1), 1);
+    close(report[0]);
+    full = full_byte != 0;
+  }
+  CHECK(full, "the inode table never filled (", children, " children)");
+  CHECK_EQ(open("/xf_t079", O_RDONLY), -1);  // full indeed (no child opened that one)
+  // No slot free: the name's lookup cannot get one.
+  CHECK_EQ(mkdir("/xf_src"), -1);
+  CHECK_EQ(mknod("/xf_src", 1, 0), -1);
+  CHECK_EQ(open("/xf_src", O_CREATE | O_RDWR), -1);
+  // One slot free: link's lookup of the old name takes it.
+  close(hold);
+  CHECK_EQ(link("/xf_src", "/xf_dup"), -1);
+  CHECK_EQ(mkdir("/xf_dup"), -1);
+  close(release[1]);
+  close(release[0]);
+  for (int i = 0; i < children; ++i) CHECK(wait(nullptr) > 0);
+  CHECK_EQ(count_entries("/", "xf_src"), 1);
+  CHECK_EQ(count_entries("/", "xf_dup"), 1);
+  struct stat st;
+  int fd = open("/xf_src", O_RDONLY);
+  CHECK(fd >= 0);
+  CHECK_EQ(fstat(fd, &st), 0);
+  CHECK_EQ(st.nlink, static_cast<short>(1));
+  close(fd);
+  CHECK_EQ(unlink("/xf_src"), 0);
+  CHECK_EQ(unlink("/xf_dup"), 0);
+  for (int i = 0; i < kFiles; ++i) {
+    name_of(name, "/xf_t", i);
+    CHECK(unlink(name) == 0, name);
+  }
+}
+
 constexpr Test kTests[] = {
     {"create_write_read", create_write_read},
     {"open_modes", open_modes},
@@ -577,6 +669,7 @@ constexpr Test kTests[] = {
     {"concurrent_create_unlink", concurrent_create_unlink},
     {"disk_full", disk_full, 3000},
     {"out_of_inodes", out_of_inodes},
+    {"full_inode_table", full_inode_table},
 };
 
 }  // namespace

@@ -2,12 +2,15 @@
 // can never be woken, so both panic (abort), which the tests see as a crash.
 #include "tests/host/fs/fake_kernel.h"
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
 #include "kernel/dev/virtio_disk.h"
 #include "kernel/fs/buf.h"
 #include "kernel/lib/panic.h"
+#include "kernel/lib/print.h"
 #include "kernel/lib/sleeplock.h"
 #include "kernel/lib/spinlock.h"
 #include "kernel/proc/proc.h"
@@ -70,12 +73,24 @@ uint8_t user_memory[fstest::kUserSize];
 std::optional<fslib::Image> the_disk;
 std::vector<fstest::DiskWrite> writes;
 uint64_t reads = 0;
+std::vector<std::string> console_lines;
 
 bool user_range(uint64_t addr, uint64_t len) {
   return addr >= fstest::kUserBase && len <= fstest::kUserSize &&
          addr - fstest::kUserBase <= fstest::kUserSize - len;
 }
 }  // namespace
+
+// The console: what the kernel printed, kept for the tests to read (the newest 1000 lines).
+void kprintf(const char* fmt, ...) {
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  if (console_lines.size() >= 1000) console_lines.erase(console_lines.begin());
+  console_lines.emplace_back(line);
+}
 
 Proc* myproc() {
   return &the_proc;
@@ -183,6 +198,9 @@ const std::vector<DiskWrite>& disk_writes() {
 }
 uint64_t disk_reads() {
   return reads;
+}
+std::vector<std::string>& console() {
+  return console_lines;
 }
 
 }  // namespace fstest

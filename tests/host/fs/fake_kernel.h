@@ -29,4 +29,7 @@ fslib::Image& disk();
 const std::vector<DiskWrite>& disk_writes();
 uint64_t disk_reads();
 
+// Every kprintf since the last clear, one string per call.
+std::vector<std::string>& console();
+
 }  // namespace pagoda::fstest

@@ -62,7 +62,7 @@ class FsFixture : public ::testing::Test {
   void remount() {
     unmount();
     fs_boot_init();
-    fs_mount_root(ROOTDEV);
+    ASSERT_TRUE(fs_mount_root(ROOTDEV).ok());
     myproc()->cwd = namei("/");
     ASSERT_NE(myproc()->cwd, nullptr);
   }

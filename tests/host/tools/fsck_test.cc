@@ -193,6 +193,17 @@ TEST_F(FsckTest, EntryNamingFreeInode) {
                                    "inode 2: nlink 1 but 0 directory entries name it"));
 }
 
+// What the kernel did with a full inode table (issue 15): a second entry of an existing name.
+TEST_F(FsckTest, DuplicateName) {
+  rewrite_entry(ROOTINO, "b", 2, "a");
+  EXPECT_THAT(problems(),
+              UnorderedElementsAre("directory 1: entry 'a' (offset 48) repeats a name already in "
+                                   "the directory",
+                                   "inode 2: nlink 1 but 2 directory entries name it",
+                                   "inode 3: allocated but not reachable from the root",
+                                   "inode 3: nlink 1 but 0 directory entries name it"));
+}
+
 TEST_F(FsckTest, EntryBeyondInodeTable) {
   rewrite_entry(4, "c", 999, "c");
   EXPECT_THAT(problems(), testing::Contains(HasSubstr("names inode 999, beyond ninodes 200")));
