@@ -192,7 +192,7 @@ Result<Inode*> ialloc(uint32_t dev, InodeType type) {
     memset(dip, 0, sizeof(*dip));
     dip->type = static_cast<short>(type);
     log_write(b.get());
-    (*ip)->fresh = true;  // a new slot: nobody else holds it
+    ip->fresh = true;  // a new slot: nobody else holds it
     return ip;
   }
   return Error::kNoSpace;
