@@ -7,9 +7,9 @@
 #include "kernel/fs/log.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/proc/proc.h"
 #include "kernel/stat.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 

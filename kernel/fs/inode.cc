@@ -10,11 +10,11 @@
 #include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"
 #include "kernel/stat.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 

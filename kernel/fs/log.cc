@@ -9,10 +9,10 @@
 #include "kernel/fs.h"
 #include "kernel/fs/buf.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 

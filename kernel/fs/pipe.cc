@@ -5,10 +5,10 @@
 
 #include "kernel/fs/file.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/mm/addr.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 

@@ -4,7 +4,7 @@
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 
 extern "C" {
 extern char end[];         // first address after the kernel image (kernel.ld)

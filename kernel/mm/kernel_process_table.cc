@@ -5,9 +5,9 @@
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/param.h"
+#include "kernel/sync/print.h"
+#include "kernel/sync/spinlock.h"
 
 extern "C" char trampoline[];  // trampoline.S
 

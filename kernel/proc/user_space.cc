@@ -1,7 +1,7 @@
 // User address spaces of processes: storage and the satp seam. See user_space.h.
 #include "kernel/proc/user_space.h"
 
-#include "kernel/arch/riscv/csr.h"
+#include "kernel/arch/arch.h"
 #include "kernel/lib/panic.h"
 #include "kernel/mm/kernel_process_table.h"  // labs: per-process kernel page table
 #include "kernel/proc/proc.h"
@@ -81,7 +81,7 @@ void user_space_discard(Proc* p, UserAddressSpace& as) {
 }
 
 uint64_t proc_user_satp(Proc* p) {
-  return riscv::satp_sv39(p->space->as.table().root().value());
+  return arch::page_table_token(p->space->as.table().root());
 }
 
 Status user_copy_in(Proc* p, void* dst, uint64_t src, uint64_t len) {
