@@ -154,4 +154,24 @@ int filewrite(File* f, uint64_t addr, int n) {
   panic("filewrite: bad file type");
 }
 
+Status pipealloc(File** read_end, File** write_end) {
+  File* r = filealloc();
+  File* w = r != nullptr ? filealloc() : nullptr;
+  Pipe* p = w != nullptr ? pipe_alloc() : nullptr;
+  if (p == nullptr) {
+    if (r != nullptr) fileclose(r);  // still kNone: just frees the slot
+    if (w != nullptr) fileclose(w);
+    return Error::kNoSpace;
+  }
+  r->type = FileType::kPipe;
+  r->readable = true;
+  r->pipe = p;
+  w->type = FileType::kPipe;
+  w->writable = true;
+  w->pipe = p;
+  *read_end = r;
+  *write_end = w;
+  return Status::Ok();
+}
+
 }  // namespace pagoda
