@@ -263,8 +263,7 @@ int wait(uint64_t status_addr) {
       if (child.state == ProcState::kZombie) {
         int pid = child.pid;
         if (status_addr != 0 &&
-            !p->space->as.copy_out(mm::VirtAddr(status_addr), &child.xstate, sizeof(child.xstate))
-                 .ok()) {
+            !user_copy_out(p, status_addr, &child.xstate, sizeof(child.xstate)).ok()) {
           return -1;
         }
         free_proc_locked(&child);
@@ -374,7 +373,7 @@ bool killed(Proc* p) {
 }
 
 Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len) {
-  if (user_dst) return myproc()->space->as.copy_out(mm::VirtAddr(dst), src, len);
+  if (user_dst) return user_copy_out(myproc(), dst, src, len);
   memmove(reinterpret_cast<void*>(dst), src, len);
   return {};
 }

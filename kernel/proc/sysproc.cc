@@ -61,7 +61,7 @@ int64_t sys_sysinfo() {
   struct sysinfo info {};
   info.freemem = free_memory_bytes();
   info.nproc = count_procs();
-  if (!myproc()->space->as.copy_out(mm::VirtAddr(arg_addr(0)), &info, sizeof(info)).ok()) return -1;
+  if (!user_copy_out(myproc(), arg_addr(0), &info, sizeof(info)).ok()) return -1;
   return 0;
 }
 
@@ -88,8 +88,7 @@ int64_t sys_copystats() {
   struct copystats stats {};
   stats.copyin = copy_in_calls();
   stats.copyinstr = copy_in_str_calls();
-  if (!myproc()->space->as.copy_out(mm::VirtAddr(arg_addr(0)), &stats, sizeof(stats)).ok())
-    return -1;
+  if (!user_copy_out(myproc(), arg_addr(0), &stats, sizeof(stats)).ok()) return -1;
   return 0;
 }
 

@@ -94,6 +94,10 @@ Status user_copy_in(Proc* p, void* dst, uint64_t src, uint64_t len) {
   return p->space->as.copy_in(dst, mm::VirtAddr(src), len);
 }
 
+Status user_copy_out(Proc* p, uint64_t dst, const void* src, uint64_t len) {
+  return p->space->as.copy_out(mm::VirtAddr(dst), src, len);
+}
+
 Result<uint64_t> user_copy_in_str(Proc* p, char* dst, uint64_t src, uint64_t max) {
   __atomic_fetch_add(&g_copy_in_str_calls, 1, __ATOMIC_RELAXED);
 #if PAGODA_PER_PROCESS_KPT  // labs: copyinstr_new

@@ -35,6 +35,9 @@ uint64_t proc_user_satp(Proc* p);
 // switched to direct access (the page-table lab's copyin_new) in one place.
 Status user_copy_in(Proc* p, void* dst, uint64_t src, uint64_t len);
 Result<uint64_t> user_copy_in_str(Proc* p, char* dst, uint64_t src, uint64_t max);
+// Copy to p's user memory: every kernel write of user memory after exec goes through it. xv6:
+// copyout
+Status user_copy_out(Proc* p, uint64_t dst, const void* src, uint64_t len);
 // Calls so far of each, system-wide (struct copystats).
 uint64_t copy_in_calls();
 uint64_t copy_in_str_calls();
