@@ -1,6 +1,8 @@
 // The process table, the scheduler, sleep/wakeup and the process life cycle. xv6: proc.c
 #include "kernel/proc/proc.h"
 
+#include <utility>
+
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/arch/riscv/trap.h"
@@ -81,7 +83,7 @@ Proc* alloc_proc() {
   p->trapframe = static_cast<riscv::TrapFrame*>(kernel_memory().ptr(*frame));
   memset(p->trapframe, 0, sizeof(riscv::TrapFrame));
   auto space = user_space_new(p);
-  if (!space.ok() || !user_space_attach(p, *space).ok()) {
+  if (!space.ok() || !user_space_attach(p, std::move(space).value()).ok()) {
     free_proc_locked(p);
     p->lock.release();
     return nullptr;
