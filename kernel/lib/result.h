@@ -64,14 +64,16 @@ class [[nodiscard]] Result {
   static_assert(std::is_trivially_destructible_v<T>);
 
  public:
-  constexpr Result(T value) : value_(value), error_(), ok_(true) {}  // NOLINT: implicit by design
-  constexpr Result(Error error) : value_(), error_(error), ok_(false) {}  // NOLINT
+  constexpr Result(T value) : value_(static_cast<T&&>(value)), error_(), ok_(true) {}  // NOLINT
+  constexpr Result(Error error) : value_(), error_(error), ok_(false) {}               // NOLINT
 
   constexpr bool ok() const { return ok_; }
   constexpr explicit operator bool() const { return ok_; }
   constexpr Error error() const { return error_; }
-  constexpr const T& value() const { return value_; }
-  constexpr T& value() { return value_; }
+  constexpr const T& value() const& { return value_; }
+  constexpr T& value() & { return value_; }
+  // From a temporary (`Table t = Table::create(mem).value();`): moves, so T may be move-only.
+  constexpr T&& value() && { return static_cast<T&&>(value_); }
   constexpr const T& operator*() const { return value_; }
   constexpr const T* operator->() const { return &value_; }
 

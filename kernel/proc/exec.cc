@@ -2,6 +2,8 @@
 // then replace the old image. xv6: exec.c, sys_exec
 #include "kernel/proc/exec.h"
 
+#include <utility>
+
 #include "kernel/arch/arch.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
@@ -84,7 +86,7 @@ int exec(const char* path, const char* const* argv, int argc) {
   Proc* p = myproc();
   auto fresh = user_space_new(p);
   if (!fresh.ok()) return -1;
-  UserAddressSpace as = *fresh;
+  UserAddressSpace as = std::move(fresh).value();
 
   begin_op();
   auto entry = load_program(as, path);
@@ -109,7 +111,7 @@ int exec(const char* path, const char* const* argv, int argc) {
 
   // Commit: nothing can fail from here on.
   safestrcpy(p->name, last_component(path), sizeof(p->name));
-  user_space_commit(p, as);
+  user_space_commit(p, std::move(as));
   arch::set_user_entry(*p->trapframe, *entry, *sp);
   arch::set_user_argv(*p->trapframe, *sp);
   if (p->pid == 1) vmprint(p->space->as.table());  // labs: page-table lab part 1

@@ -1,6 +1,8 @@
 // The process table, the scheduler, sleep/wakeup and the process life cycle. xv6: proc.c
 #include "kernel/proc/proc.h"
 
+#include <utility>
+
 #include "kernel/arch/arch.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs_init.h"
@@ -78,7 +80,7 @@ Proc* alloc_proc() {
   p->trapframe = static_cast<arch::TrapFrame*>(kernel_memory().ptr(*frame));
   memset(p->trapframe, 0, sizeof(arch::TrapFrame));
   auto space = user_space_new(p);
-  if (!space.ok() || !user_space_attach(p, *space).ok()) {
+  if (!space.ok() || !user_space_attach(p, std::move(space).value()).ok()) {
     free_proc_locked(p);
     p->lock.release();
     return nullptr;

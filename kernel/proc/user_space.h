@@ -21,9 +21,9 @@ struct UserSpace {
 // A new empty address space with the trampoline and p's trapframe mapped; not yet p's.
 Result<UserAddressSpace> user_space_new(Proc* p);
 // Give p its first address space (allocproc). On failure p has none.
-Status user_space_attach(Proc* p, const UserAddressSpace& as);
+Status user_space_attach(Proc* p, UserAddressSpace&& as);
 // exec: make `fresh` p's address space, then free the old one.
-void user_space_commit(Proc* p, const UserAddressSpace& fresh);
+void user_space_commit(Proc* p, UserAddressSpace&& fresh);
 // Free p's address space (user pages and tables; not the trapframe frame).
 void user_space_release(Proc* p);
 // Free a space made by user_space_new for p that was never committed (a failed exec). labs
