@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "kernel/arch/riscv/sv39.h"
@@ -88,7 +89,7 @@ void check(bool ok, benchmark::State& state, const char* what) {
 Table make_table(ArenaMemory& mem) {
   Result<Table> t = Table::create(mem);
   if (!t) pagoda::panic("bench: cannot create a page table");
-  return *t;
+  return std::move(t).value();
 }
 
 void teardown(Table& t, uint64_t mapped_pages) {

@@ -7,11 +7,12 @@
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/dev/console.h"
 #include "kernel/dev/virtio_disk.h"
+#include "kernel/fs/file.h"
 #include "kernel/fs/fs_init.h"
 #include "kernel/lib/fdt.h"
-#include "kernel/lib/print.h"
 #include "kernel/mm/kernel_memory.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sync/print.h"
 
 namespace pagoda {
 namespace {
@@ -39,6 +40,8 @@ void wait_for_harts(int harts) {
 void kernel_main() {
   if (cpuid() == 0) {
     console_init();
+    devsw[kConsoleMajor].read = console_read;
+    devsw[kConsoleMajor].write = console_write;
     int harts = count_harts();  // before the frame allocator overwrites the device tree
     kprintf("\npagoda: kernel is booting\n");
     if (harts <= 0 || harts > NCPU) {

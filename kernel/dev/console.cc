@@ -3,9 +3,8 @@
 #include "kernel/dev/console.h"
 
 #include "kernel/dev/uart.h"
-#include "kernel/fs/file.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 namespace {
@@ -108,8 +107,6 @@ void console_intr(int c) {
 
 void console_init() {
   uart_init();
-  devsw[kConsoleMajor].read = console_read;
-  devsw[kConsoleMajor].write = console_write;
 }
 
 }  // namespace pagoda

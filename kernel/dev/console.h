@@ -5,7 +5,7 @@
 
 namespace pagoda {
 
-void console_init();       // UART and devsw[kConsoleMajor]
+void console_init();       // the UART (main registers console_read/write as a device file)
 void console_intr(int c);  // a byte typed at the keyboard (from uart_intr)
 void console_putc(int c);  // one char synchronously (echo); handles backspace
 

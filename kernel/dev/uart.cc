@@ -3,11 +3,11 @@
 
 #include <cstdint>
 
-#include "kernel/arch/riscv/memlayout.h"
+#include "kernel/arch/arch.h"
 #include "kernel/dev/console.h"
-#include "kernel/lib/print.h"
-#include "kernel/lib/spinlock.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sync/print.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/sync/wait.h"
 
 namespace pagoda {
 namespace {
@@ -32,7 +32,7 @@ constexpr uint8_t kLsrRxReady = 1 << 0;
 constexpr uint8_t kLsrTxIdle = 1 << 5;
 
 volatile uint8_t& reg(Reg r) {
-  return *reinterpret_cast<volatile uint8_t*>(riscv::kUart0 + static_cast<uint64_t>(r));
+  return *reinterpret_cast<volatile uint8_t*>(arch::kUartBase + static_cast<uint64_t>(r));
 }
 uint8_t read_reg(Reg r) {
   return reg(r);
@@ -89,6 +89,10 @@ void uart_putc_sync(int c) {
   }
   write_reg(Reg::kThr, static_cast<uint8_t>(c));
   pop_off();
+}
+
+void console_putc_sync(char c) {
+  uart_putc_sync(c);
 }
 
 void uart_intr() {

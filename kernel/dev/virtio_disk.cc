@@ -4,12 +4,12 @@
 // used-ring interrupt says its request is done.
 #include "kernel/dev/virtio_disk.h"
 
+#include "kernel/dev/disk_buffer.h"
 #include "kernel/dev/virtio.h"
 #include "kernel/fs.h"
-#include "kernel/fs/buf.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/spinlock.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/sync/wait.h"
 
 namespace pagoda {
 
@@ -35,8 +35,8 @@ class VirtioDisk {
   constexpr VirtioDisk() = default;
 
   void init();
-  void rw(Buf* b, DiskOp op);
-  void rw_many(Buf* const* bufs, int n, DiskOp op);
+  void rw(DiskBuffer* b, DiskOp op);
+  void rw_many(DiskBuffer* const* bufs, int n, DiskOp op);
   void intr();
   uint64_t capacity_blocks() const { return capacity_blocks_; }
 
@@ -45,8 +45,8 @@ class VirtioDisk {
   void free_desc_locked(int i);
   void free_chain_locked(int i);
   bool alloc_chain_locked(int (&idx)[kChainLength]);
-  void submit_locked(Buf* b, DiskOp op);
-  void wait_locked(Buf* b);
+  void submit_locked(DiskBuffer* b, DiskOp op);
+  void wait_locked(DiskBuffer* b);
 
   // The three parts of the split virtqueue (§2.6: alignments 16, 2 and 4); the device reads and
   // writes them by DMA.
@@ -57,7 +57,7 @@ class VirtioDisk {
   // Per request, indexed by the first descriptor of its chain.
   struct Request {
     BlkReqHeader header;
-    Buf* buf;
+    DiskBuffer* buf;
     uint8_t status;
   };
   Request requests_[kQueueSize]{};
@@ -174,7 +174,7 @@ bool VirtioDisk::alloc_chain_locked(int (&idx)[kChainLength]) {
 }
 
 // Puts one request on the available ring and tells the device; sleeps only for descriptors.
-void VirtioDisk::submit_locked(Buf* b, DiskOp op) {
+void VirtioDisk::submit_locked(DiskBuffer* b, DiskOp op) {
   // The file system checks block numbers against its superblock, and the superblock against the
   // capacity (fs_mount_root), so a block past the end is a kernel bug.
   if (b->blockno >= capacity_blocks_) panic("virtio_disk: block %u beyond the disk", b->blockno);
@@ -207,17 +207,17 @@ void VirtioDisk::submit_locked(Buf* b, DiskOp op) {
   reg(MmioReg::kQueueNotify) = 0;
 }
 
-void VirtioDisk::wait_locked(Buf* b) {
+void VirtioDisk::wait_locked(DiskBuffer* b) {
   while (*static_cast<volatile bool*>(&b->disk)) sleep(b, lock_);
 }
 
-void VirtioDisk::rw(Buf* b, DiskOp op) {
+void VirtioDisk::rw(DiskBuffer* b, DiskOp op) {
   SpinLockGuard guard(lock_);
   submit_locked(b, op);
   wait_locked(b);
 }
 
-void VirtioDisk::rw_many(Buf* const* bufs, int n, DiskOp op) {
+void VirtioDisk::rw_many(DiskBuffer* const* bufs, int n, DiskOp op) {
   SpinLockGuard guard(lock_);
   for (int i = 0; i < n; i++) submit_locked(bufs[i], op);
   for (int i = 0; i < n; i++) wait_locked(bufs[i]);
@@ -241,7 +241,7 @@ void VirtioDisk::intr() {
     if (id >= kQueueSize || requests_[id].buf == nullptr)
       panic("virtio_disk: bogus used id %u", id);
     Request& req = requests_[id];
-    Buf* b = req.buf;
+    DiskBuffer* b = req.buf;
     if (*static_cast<volatile uint8_t*>(&req.status) != kBlkStatusOk) {
       panic("virtio_disk: request for block %u failed (status %d)", b->blockno, req.status);
     }
@@ -263,10 +263,10 @@ void virtio_disk_intr() {
 uint64_t virtio_disk_capacity() {
   return disk.capacity_blocks();
 }
-void virtio_disk_rw(Buf* b, DiskOp op) {
+void virtio_disk_rw(DiskBuffer* b, DiskOp op) {
   disk.rw(b, op);
 }
-void virtio_disk_rw_many(Buf* const* bufs, int n, DiskOp op) {
+void virtio_disk_rw_many(DiskBuffer* const* bufs, int n, DiskOp op) {
   disk.rw_many(bufs, n, op);
 }
 

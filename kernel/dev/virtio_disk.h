@@ -5,7 +5,7 @@
 
 namespace pagoda {
 
-struct Buf;
+struct DiskBuffer;  // kernel/dev/disk_buffer.h
 
 enum class DiskOp : bool { kRead, kWrite };
 
@@ -14,11 +14,12 @@ void virtio_disk_intr();  // IRQ 1, called by the kernel core's device-interrupt
 uint64_t virtio_disk_capacity();  // the disk size in BSIZE blocks (after init)
 
 // Reads or writes b->data from/to block b->blockno and sleeps until the device is done.
-// The caller holds b->lock. Several callers may have requests in flight at once.
-void virtio_disk_rw(Buf* b, DiskOp op);
+// The caller holds the buffer (the cache's Buf::lock). Several callers may have requests in flight
+// at once.
+void virtio_disk_rw(DiskBuffer* b, DiskOp op);
 
 // The same for n locked buffers at once: all requests are in flight together (the log's commit
 // writes its blocks this way); returns when every one is done.
-void virtio_disk_rw_many(Buf* const* bufs, int n, DiskOp op);
+void virtio_disk_rw_many(DiskBuffer* const* bufs, int n, DiskOp op);
 
 }  // namespace pagoda

@@ -3,7 +3,7 @@
 
 #include "kernel/fs/buf.h"
 #include "kernel/fs/log.h"
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 #include "kernel/lib/string.h"
 
 namespace pagoda {

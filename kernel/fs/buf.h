@@ -5,25 +5,24 @@
 
 #include <cstdint>
 
+#include "kernel/dev/disk_buffer.h"
 #include "kernel/fs.h"
-#include "kernel/lib/sleeplock.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/param.h"
+#include "kernel/sync/sleeplock.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 
-struct Buf {
+// disk, blockno and data are the DiskBuffer part the driver reads and writes.
+struct Buf : DiskBuffer {
   constexpr Buf() = default;
 
   bool valid = false;  // data holds the block's contents
-  bool disk = false;   // owned by the disk driver until its request completes
   uint32_t dev = 0;
-  uint32_t blockno = 0;
   SleepLock lock{"buffer"};  // protects data, valid and disk while the buffer is in use
   uint32_t refcnt = 0;       // under the cache lock
   Buf* prev = nullptr;       // LRU list, under the cache lock; head.next is the most recently used
   Buf* next = nullptr;
-  alignas(16) uint8_t data[BSIZE]{};
 };
 
 // NBUF plus room for a whole log transaction: the log pins up to LOGSIZE blocks until commit, and

@@ -68,7 +68,11 @@ void BufferCache::write_many(Buf* const* bufs, int n) {
   for (int i = 0; i < n; i++) {
     if (!bufs[i]->lock.holding()) panic("bwrite_many: buffer not locked");
   }
-  virtio_disk_rw_many(bufs, n, DiskOp::kWrite);
+  // The driver takes the DiskBuffer part of each Buf.
+  DiskBuffer* disk_bufs[kCacheBlocks];
+  if (n > kCacheBlocks) panic("bwrite_many: %d buffers", n);
+  for (int i = 0; i < n; i++) disk_bufs[i] = bufs[i];
+  virtio_disk_rw_many(disk_bufs, n, DiskOp::kWrite);
 }
 
 void BufferCache::write(Buf* b) {

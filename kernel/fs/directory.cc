@@ -5,7 +5,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/inode_table.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"

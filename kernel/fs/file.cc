@@ -7,9 +7,9 @@
 #include "kernel/fs/log.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/proc/proc.h"
 #include "kernel/stat.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 
@@ -152,6 +152,26 @@ int filewrite(File* f, uint64_t addr, int n) {
       break;
   }
   panic("filewrite: bad file type");
+}
+
+Status pipealloc(File** read_end, File** write_end) {
+  File* r = filealloc();
+  File* w = r != nullptr ? filealloc() : nullptr;
+  Pipe* p = w != nullptr ? pipe_alloc() : nullptr;
+  if (p == nullptr) {
+    if (r != nullptr) fileclose(r);  // still kNone: just frees the slot
+    if (w != nullptr) fileclose(w);
+    return Error::kNoSpace;
+  }
+  r->type = FileType::kPipe;
+  r->readable = true;
+  r->pipe = p;
+  w->type = FileType::kPipe;
+  w->writable = true;
+  w->pipe = p;
+  *read_end = r;
+  *write_end = w;
+  return Status::Ok();
 }
 
 }  // namespace pagoda

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "kernel/lib/result.h"
 #include "kernel/param.h"
 
 namespace pagoda {
@@ -37,5 +38,9 @@ void fileclose(File* f);
 int filestat(File* f, uint64_t addr);  // user address of a struct stat
 int fileread(File* f, uint64_t addr, int n);
 int filewrite(File* f, uint64_t addr, int n);
+
+// Two new files, the read end and the write end of a new pipe. Fails (and allocates nothing)
+// when the file table or the pipe pool is full. xv6: pipealloc
+Status pipealloc(File** read_end, File** write_end);
 
 }  // namespace pagoda

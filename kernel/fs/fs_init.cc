@@ -7,7 +7,7 @@
 #include "kernel/fs/inode.h"
 #include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 
 namespace pagoda {
 

@@ -5,7 +5,7 @@
 
 #include "kernel/fs.h"
 #include "kernel/fs/inode.h"
-#include "kernel/lib/sleeplock.h"
+#include "kernel/sync/sleeplock.h"
 
 namespace pagoda {
 

@@ -3,12 +3,11 @@
 // running out is an ordinary -1 from pipe().
 #include "kernel/fs/pipe.h"
 
-#include "kernel/fs/file.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/mm/addr.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 
@@ -59,24 +58,8 @@ constinit PipePool pool;
 
 }  // namespace
 
-Status pipealloc(File** read_end, File** write_end) {
-  File* r = filealloc();
-  File* w = r != nullptr ? filealloc() : nullptr;
-  Pipe* p = w != nullptr ? pool.alloc() : nullptr;
-  if (p == nullptr) {
-    if (r != nullptr) fileclose(r);  // still kNone: just frees the slot
-    if (w != nullptr) fileclose(w);
-    return Error::kNoSpace;
-  }
-  r->type = FileType::kPipe;
-  r->readable = true;
-  r->pipe = p;
-  w->type = FileType::kPipe;
-  w->writable = true;
-  w->pipe = p;
-  *read_end = r;
-  *write_end = w;
-  return Status::Ok();
+Pipe* pipe_alloc() {
+  return pool.alloc();
 }
 
 void pipeclose(Pipe* p, bool writable) {

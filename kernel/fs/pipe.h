@@ -1,4 +1,6 @@
-// Pipes: a bounded byte buffer between a reading and a writing File. xv6: pipe.c
+// Pipes: a bounded byte buffer between a reading and a writing end. xv6: pipe.c
+// A pipe knows nothing of files: kernel/fs/file.cc makes the two File ends (pipealloc) and calls
+// these for them.
 #pragma once
 
 #include <cstdint>
@@ -7,12 +9,10 @@
 
 namespace pagoda {
 
-struct File;
 struct Pipe;
 
-// Two new files, the read end and the write end. Fails (and allocates nothing) when the file
-// table or the pipe pool is full.
-Status pipealloc(File** read_end, File** write_end);
+// A new pipe with both ends open, or nullptr when the pool is full.
+Pipe* pipe_alloc();
 void pipeclose(Pipe* p, bool writable);
 int pipewrite(Pipe* p, uint64_t addr, int n);
 int piperead(Pipe* p, uint64_t addr, int n);

@@ -10,7 +10,7 @@
 #include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
 #include "kernel/fs/pipe.h"
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
 #include "kernel/proc/proc.h"

@@ -6,11 +6,13 @@
 // Every change to which pages are user-accessible goes through map_user() / unmap_user(), the one
 // place that tells the optional MappingObserver. All operations are failure-atomic.
 //
-// Like PageTable, an AddressSpace is a small value (table handle, size, limit, observer): copies
-// share the tree but not the size, so keep one canonical copy per process.
+// An AddressSpace is the one owner of a user tree with its size, limit and observer: move-only, and
+// a moved-from space is empty (size 0, no tree, no observer). As with PageTable, the destructor
+// frees nothing (no global destructors in the kernel); the owner calls destroy().
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "kernel/lib/panic.h"
 #include "kernel/lib/result.h"
@@ -30,7 +32,30 @@ class AddressSpace {
   static constexpr uint64_t kTrampolineVa = Format::kMaxVa - kPageSize;  // xv6: TRAMPOLINE
   static constexpr uint64_t kTrapframeVa = kTrampolineVa - kPageSize;    // xv6: TRAPFRAME
 
-  constexpr AddressSpace() = default;  // an empty handle
+  constexpr AddressSpace() = default;  // an empty space: no tree
+  AddressSpace(const AddressSpace&) = delete;
+  AddressSpace& operator=(const AddressSpace&) = delete;
+  AddressSpace(AddressSpace&& other)
+      : table_(std::move(other.table_)),
+        size_(other.size_),
+        limit_(other.limit_),
+        observer_(other.observer_) {
+    other.forget();
+  }
+  // Only into an empty space (Table's move assignment checks that).
+  AddressSpace& operator=(AddressSpace&& other) {
+    if (this != &other) {
+      table_ = std::move(other.table_);
+      size_ = other.size_;
+      limit_ = other.limit_;
+      observer_ = other.observer_;
+      other.forget();
+    }
+    return *this;
+  }
+  ~AddressSpace() = default;
+
+  bool valid() const { return table_.valid(); }
 
   // xv6: proc_pagetable. An empty user space with the trampoline (R|X) and the trapframe (R|W)
   // mapped; the caller keeps owning both frames.
@@ -48,7 +73,7 @@ class AddressSpace {
       return status.error();
     }
     AddressSpace space;
-    space.table_ = table.value();
+    space.table_ = std::move(table).value();
     return space;
   }
 
@@ -124,7 +149,7 @@ class AddressSpace {
     if (!status.ok() || !table_.destroy().ok()) {
       panic("AddressSpace::destroy: unexpected mappings in the user page table");
     }
-    size_ = 0;
+    forget();
   }
 
   // xv6: copyin. Every byte of [src, src + len) must be in a user-accessible page (kBadAddress).
@@ -285,6 +310,13 @@ class AddressSpace {
   void* user_ptr(VirtAddr va) const {
     const Pte* pte = table_.walk(va.page_round_down());
     return static_cast<char*>(table_.memory().ptr(pte->phys())) + va.page_offset();
+  }
+
+  // The state of an empty space (after a move or destroy()); table_ is reset by its own move.
+  void forget() {
+    size_ = 0;
+    limit_ = kTrapframeVa;
+    observer_ = nullptr;
   }
 
   Table table_;

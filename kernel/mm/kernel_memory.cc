@@ -1,10 +1,12 @@
 // The kernel's frame allocator and page table. xv6: kalloc.c kinit, vm.c kvmmake/kvminithart
 #include "kernel/mm/kernel_memory.h"
 
+#include <utility>
+
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 
 extern "C" {
 extern char end[];         // first address after the kernel image (kernel.ld)
@@ -45,7 +47,7 @@ void kernel_memory_init() {
 void kvm_init() {
   auto table = KernelPageTable::create(g_frames);
   if (!table.ok()) panic("kvm_init: no memory for the kernel page table");
-  g_kernel_table = *table;
+  g_kernel_table = std::move(table).value();
 
   constexpr Perm kRw = Perm::kRead | Perm::kWrite;
   constexpr Perm kRx = Perm::kRead | Perm::kExec;

@@ -5,10 +5,10 @@
 #include <cstdint>
 
 #include "kernel/arch/riscv/sv39.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/mm/address_space.h"
 #include "kernel/mm/frame_allocator.h"
 #include "kernel/mm/page_table.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 

@@ -2,12 +2,14 @@
 // kvmfree, copyin_new, copyinstr_new. See kernel_process_table.h.
 #include "kernel/mm/kernel_process_table.h"
 
+#include <utility>
+
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/param.h"
+#include "kernel/sync/print.h"
+#include "kernel/sync/spinlock.h"
 
 extern "C" char trampoline[];  // trampoline.S
 
@@ -42,7 +44,7 @@ Status KernelProcessTable::create(uint64_t kstack_va) {
 
   auto table = KernelPageTable::create(kernel_memory());
   if (!table.ok()) return table.error();
-  KernelPageTable t = *table;
+  KernelPageTable t = std::move(table).value();
   constexpr Perm kRw = Perm::kRead | Perm::kWrite;
   // The devices S mode uses (kvm_init maps the same), each with its own tables here: they share
   // root entry 0 with the user mirror, so that root entry cannot be borrowed.
@@ -61,7 +63,7 @@ Status KernelProcessTable::create(uint64_t kstack_va) {
     t.destroy_tables();
     return s;
   }
-  table_ = t;
+  table_ = std::move(t);
   verify(kstack_va);
   return {};
 }

@@ -1,6 +1,6 @@
 #include "kernel/mm/kernel_vmprint.h"
 
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 
 namespace pagoda {
 

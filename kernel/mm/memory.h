@@ -17,6 +17,25 @@ concept PhysMemory = requires(M& m, PhysAddr pa) {
   { m.ptr(pa) } -> std::same_as<void*>;  // where code can read/write that frame
 };
 
+// PhysAccessor: the read/write half of PhysMemory alone (physical address to pointer), which is all
+// a read-only walk gets (Zircon's Paging::Query receives only the accessor), so a query cannot
+// allocate or free.
+template <class A>
+concept PhysAccessor = requires(const A& a, PhysAddr pa) {
+  { a.ptr(pa) } -> std::same_as<void*>;
+};
+
+// The accessor of a PhysMemory: exposes ptr() and nothing else.
+template <PhysMemory M>
+class AccessorOf {
+ public:
+  constexpr explicit AccessorOf(M& mem) : mem_(&mem) {}
+  void* ptr(PhysAddr pa) const { return mem_->ptr(pa); }
+
+ private:
+  M* mem_;
+};
+
 // Frame helpers for code templated on a PhysMemory.
 template <PhysMemory M>
 void zero_page(M& mem, PhysAddr pa) {

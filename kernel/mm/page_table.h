@@ -5,8 +5,12 @@
 // (Hafnium's mm.c): everything that may fail (checks, allocating tables and frames) happens before
 // anything changes, so a failed call leaves the tree exactly as it was and leaks no page.
 //
-// A PageTable is a handle (root + Memory*): copies refer to the same tree. Not thread-safe; callers
-// serialise access to one tree (in xv6, a process's tree belongs to that process).
+// A PageTable owns its tree and is move-only (a moved-from table is empty, valid() false).
+// Read-only walks go through view(), a PageTableView that carries no allocator. The destructor
+// frees nothing: the kernel runs no global destructors, and a tree may still hold leaves whose
+// frames belong to someone else, so the owner ends it explicitly with destroy() or destroy_tables()
+// (the host tests check that every page comes back). Not thread-safe; callers serialise access to
+// one tree (in xv6, a process's tree belongs to that process).
 #pragma once
 
 #include <cstddef>
@@ -17,6 +21,7 @@
 #include "kernel/mm/addr.h"
 #include "kernel/mm/memory.h"
 #include "kernel/mm/page_table_print.h"
+#include "kernel/mm/page_table_view.h"
 #include "kernel/mm/perm.h"
 
 namespace pagoda::mm {
@@ -84,8 +89,24 @@ class PageTable {
   static constexpr uint64_t kMaxVa = Format::kMaxVa;
   static_assert(sizeof(Pte) * kEntries == kPageSize, "a table must fill exactly one page");
 
-  // An empty handle (no tree); only valid() may be called on it.
+  using View = PageTableView<Format, AccessorOf<Memory>>;
+
+  // An empty table (no tree); only valid() may be called on it.
   constexpr PageTable() = default;
+  PageTable(const PageTable&) = delete;
+  PageTable& operator=(const PageTable&) = delete;
+  constexpr PageTable(PageTable&& other) : mem_(other.mem_), root_(other.root_) { other.reset(); }
+  // Only into an empty table: overwriting a live tree would lose it.
+  PageTable& operator=(PageTable&& other) {
+    if (this != &other) {
+      PAGODA_ASSERT(!valid());
+      mem_ = other.mem_;
+      root_ = other.root_;
+      other.reset();
+    }
+    return *this;
+  }
+  ~PageTable() = default;
 
   // An empty tree: one zeroed root table.
   static Result<PageTable> create(Memory& mem) {
@@ -99,18 +120,12 @@ class PageTable {
   PhysAddr root() const { return root_; }
   Memory& memory() const { return *mem_; }
 
-  // xv6: walk(pagetable, va, 0). The last-level slot for va (valid or not), or nullptr if a table
-  // on the way is missing, va >= MAXVA, or a superpage leaf covers va.
-  Pte* walk(VirtAddr va) const {
-    if (va.value() >= kMaxVa) return nullptr;
-    Pte* table = entries(root_);
-    for (int level = kTopLevel; level > 0; --level) {
-      Pte pte = table[Format::index(va, level)];
-      if (!is_table(pte, level)) return nullptr;
-      table = entries(pte.phys());
-    }
-    return &table[Format::index(va, 0)];
-  }
+  // A read-only view of the tree: reaches frames but cannot allocate.
+  View view() const { return View(AccessorOf<Memory>(*mem_), root_); }
+
+  // xv6: walk(pagetable, va, 0); see View::walk. Through a non-const table the slot is writable.
+  const Pte* walk(VirtAddr va) const { return view().walk(va); }
+  Pte* walk(VirtAddr va) { return const_cast<Pte*>(view().walk(va)); }
 
   // xv6: walk(pagetable, va, 1). Creates the missing tables on the way; all of them or none.
   Result<Pte*> walk_alloc(VirtAddr va) {
@@ -181,20 +196,9 @@ class PageTable {
     return {};
   }
 
-  // The physical address of the byte at va, through any valid leaf.
-  Result<PhysAddr> translate(VirtAddr va) const {
-    if (va.value() >= kMaxVa) return Error::kOutOfRange;
-    const Pte* pte = walk(va);
-    if (pte == nullptr || !pte->valid()) return Error::kNotMapped;
-    return pte->phys() + va.page_offset();
-  }
-
-  // xv6: walkaddr. As translate(), but the leaf must be user-accessible (kBadAddress otherwise).
-  Result<PhysAddr> translate_user(VirtAddr va) const {
-    const Pte* pte = walk(va);
-    if (pte == nullptr || !pte->valid() || !pte->user()) return Error::kBadAddress;
-    return pte->phys() + va.page_offset();
-  }
+  // See View::translate and View::translate_user (xv6: walkaddr).
+  Result<PhysAddr> translate(VirtAddr va) const { return view().translate(va); }
+  Result<PhysAddr> translate_user(VirtAddr va) const { return view().translate_user(va); }
 
   // xv6: uvmcopy. Gives child a copy of every page in [0, page_round_up(size)): new frames with the
   // same contents and the same PTE flags. Every page must be mapped here (kNotMapped) and none in
@@ -223,7 +227,7 @@ class PageTable {
   // xv6: freewalk. Frees every table page of the tree, refusing with kLeavesRemain (and freeing
   // nothing) while any leaf is mapped. Borrowed subtrees are skipped. Resets this handle.
   Status destroy() {
-    if (has_leaves(root_, kTopLevel)) return Error::kLeavesRemain;
+    if (view().has_leaves()) return Error::kLeavesRemain;
     destroy_tables();
     return {};
   }
@@ -233,8 +237,7 @@ class PageTable {
   // subtrees are skipped. Resets this handle.
   void destroy_tables() {
     free_tables(root_, kTopLevel);
-    root_ = PhysAddr();
-    mem_ = nullptr;
+    reset();
   }
 
   // Frees every table below the root that covers part of [va, va + size) and holds no valid entry
@@ -262,23 +265,22 @@ class PageTable {
     return {};
   }
 
-  // xv6 page-table lab: vmprint. Calls sink(const char* line) (no newline) for the header and for
-  // each valid PTE, depth first.
+  // xv6 page-table lab: vmprint; see View::print.
   template <class Sink>
   void print(Sink&& sink) const {
-    char line[kPrintLineMax];
-    format_table_header(line, root_);
-    sink(static_cast<const char*>(line));
-    print_table(sink, line, root_, kTopLevel, 1);
+    view().print(sink);
   }
 
  private:
   PageTable(Memory& mem, PhysAddr root) : mem_(&mem), root_(root) {}
+  constexpr void reset() {
+    mem_ = nullptr;
+    root_ = PhysAddr();
+  }
 
   Pte* entries(PhysAddr table) const { return static_cast<Pte*>(mem_->ptr(table)); }
 
-  // A valid entry above the last level that points to a table (not a superpage leaf).
-  static bool is_table(Pte pte, int level) { return level > 0 && pte.valid() && !pte.is_leaf(); }
+  static bool is_table(Pte pte, int level) { return View::is_table(pte, level); }
 
   // The bytes of virtual address space one entry at `level` covers.
   static constexpr uint64_t entry_span(int level) {
@@ -369,16 +371,6 @@ class PageTable {
     return true;
   }
 
-  bool has_leaves(PhysAddr table_pa, int level) const {
-    const Pte* table = entries(table_pa);
-    for (size_t i = 0; i < kEntries; ++i) {
-      const Pte pte = table[i];
-      if (!pte.valid() || pte.borrowed()) continue;
-      if (!is_table(pte, level) || has_leaves(pte.phys(), level - 1)) return true;
-    }
-    return false;
-  }
-
   void free_tables(PhysAddr table_pa, int level) {
     if (level > 0) {
       const Pte* table = entries(table_pa);
@@ -389,19 +381,6 @@ class PageTable {
       }
     }
     mem_->free_page(table_pa);
-  }
-
-  template <class Sink>
-  void print_table(Sink& sink, char (&line)[kPrintLineMax], PhysAddr table_pa, int level,
-                   int depth) const {
-    const Pte* table = entries(table_pa);
-    for (size_t i = 0; i < kEntries; ++i) {
-      const Pte pte = table[i];
-      if (!pte.valid()) continue;
-      format_pte_line(line, depth, i, pte.raw(), pte.phys());
-      sink(static_cast<const char*>(line));
-      if (is_table(pte, level)) print_table(sink, line, pte.phys(), level - 1, depth + 1);
-    }
   }
 
   Memory* mem_ = nullptr;

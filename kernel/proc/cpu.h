@@ -1,7 +1,7 @@
-// Per-hart state. xv6: struct cpu, mycpu, cpuid
+// Per-hart scheduler state (the push_off nesting is kernel/sync/spinlock.h). xv6: struct cpu, mycpu
 #pragma once
 
-#include "kernel/arch/riscv/trapframe.h"
+#include "kernel/arch/arch.h"
 #include "kernel/param.h"
 
 namespace pagoda {
@@ -9,10 +9,8 @@ namespace pagoda {
 struct Proc;
 
 struct Cpu {
-  Proc* proc = nullptr;      // the process running on this hart, or null
-  riscv::Context context{};  // swtch() here to enter scheduler()
-  int noff = 0;              // depth of push_off() nesting
-  bool intena = false;       // were interrupts enabled before push_off()?
+  Proc* proc = nullptr;     // the process running on this hart, or null
+  arch::Context context{};  // swtch() here to enter scheduler()
 };
 
 // This hart's id (tp). Call with interrupts disabled.

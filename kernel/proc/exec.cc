@@ -2,7 +2,9 @@
 // then replace the old image. xv6: exec.c, sys_exec
 #include "kernel/proc/exec.h"
 
-#include "kernel/arch/riscv/memlayout.h"
+#include <utility>
+
+#include "kernel/arch/arch.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/string.h"
@@ -57,7 +59,7 @@ Result<uint64_t> load_program(UserAddressSpace& as, const char* path) {
   InodeReader reader(ip);
   // Leave room for the guard and stack pages below the trapframe.
   elf::Image image;
-  Status status = elf::parse(reader, riscv::kTrapframe - 2 * kPageSize, image);
+  Status status = elf::parse(reader, arch::kTrapframe - 2 * kPageSize, image);
   for (int i = 0; status.ok() && i < image.count; ++i) {
     if (as.size() > image.segments[i].vaddr) {
       status = Error::kInvalid;  // parse() sorts; a shared page is refused there too
@@ -84,7 +86,7 @@ int exec(const char* path, const char* const* argv, int argc) {
   Proc* p = myproc();
   auto fresh = user_space_new(p);
   if (!fresh.ok()) return -1;
-  UserAddressSpace as = *fresh;
+  UserAddressSpace as = std::move(fresh).value();
 
   begin_op();
   auto entry = load_program(as, path);
@@ -109,10 +111,9 @@ int exec(const char* path, const char* const* argv, int argc) {
 
   // Commit: nothing can fail from here on.
   safestrcpy(p->name, last_component(path), sizeof(p->name));
-  user_space_commit(p, as);
-  p->trapframe->epc = *entry;
-  p->trapframe->sp = *sp;
-  p->trapframe->a1 = *sp;                          // argv; argc goes to a0 as the return value
+  user_space_commit(p, std::move(as));
+  arch::set_user_entry(*p->trapframe, *entry, *sp);
+  arch::set_user_argv(*p->trapframe, *sp);
   if (p->pid == 1) vmprint(p->space->as.table());  // labs: page-table lab part 1
   return argc;
 }

@@ -1,22 +1,21 @@
 // The process table, the scheduler, sleep/wakeup and the process life cycle. xv6: proc.c
 #include "kernel/proc/proc.h"
 
-#include "kernel/arch/riscv/csr.h"
-#include "kernel/arch/riscv/memlayout.h"
-#include "kernel/arch/riscv/trap.h"
+#include <utility>
+
+#include "kernel/arch/arch.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs_init.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
 #include "kernel/lib/string.h"
 #include "kernel/mm/kernel_process_table.h"  // labs
 #include "kernel/proc/sysproc.h"
 #include "kernel/proc/user_space.h"
+#include "kernel/sync/print.h"
 
 extern "C" {
-void swtch(pagoda::riscv::Context* old, pagoda::riscv::Context* next);
 extern const char initcode_start[], initcode_end[];
 }
 
@@ -79,17 +78,17 @@ Proc* alloc_proc() {
     p->lock.release();
     return nullptr;
   }
-  p->trapframe = static_cast<riscv::TrapFrame*>(kernel_memory().ptr(*frame));
-  memset(p->trapframe, 0, sizeof(riscv::TrapFrame));
+  p->trapframe = static_cast<arch::TrapFrame*>(kernel_memory().ptr(*frame));
+  memset(p->trapframe, 0, sizeof(arch::TrapFrame));
   auto space = user_space_new(p);
-  if (!space.ok() || !user_space_attach(p, *space).ok()) {
+  if (!space.ok() || !user_space_attach(p, std::move(space).value()).ok()) {
     free_proc_locked(p);
     p->lock.release();
     return nullptr;
   }
   p->context = {};
   p->context.ra = reinterpret_cast<uint64_t>(&fork_ret);
-  p->context.sp = p->kstack + riscv::kPageSize;
+  p->context.sp = p->kstack + arch::kPageSize;
   return p;
 }
 
@@ -106,7 +105,7 @@ Proc* alloc_proc() {
       }
     }
   }
-  usertrapret();
+  arch::usertrapret();
 }
 
 // Give p's children to init. Caller holds g_wait_lock. xv6: reparent
@@ -140,7 +139,7 @@ const char* state_name(ProcState s) {
 }  // namespace
 
 int cpuid() {
-  return static_cast<int>(riscv::r_tp());
+  return arch::cpu_id();
 }
 
 Cpu* mycpu() {
@@ -159,7 +158,7 @@ int proc_slot(const Proc* p) {
 }
 
 void proc_init() {
-  for (Proc& p : g_procs) p.kstack = riscv::kKernelStack(static_cast<uint64_t>(proc_slot(&p)));
+  for (Proc& p : g_procs) p.kstack = arch::kernel_stack(static_cast<uint64_t>(proc_slot(&p)));
 }
 
 void user_init() {
@@ -169,14 +168,13 @@ void user_init() {
 
   // One page at address 0 holding initcode, which execs /init. xv6: userinit, uvmfirst
   uint64_t size = static_cast<uint64_t>(initcode_end - initcode_start);
-  if (size > riscv::kPageSize) panic("user_init: initcode is %lu bytes", size);
+  if (size > arch::kPageSize) panic("user_init: initcode is %lu bytes", size);
   UserAddressSpace& as = p->space->as;
-  if (!as.grow(riscv::kPageSize, mm::Perm::kRead | mm::Perm::kWrite | mm::Perm::kExec).ok() ||
+  if (!as.grow(arch::kPageSize, mm::Perm::kRead | mm::Perm::kWrite | mm::Perm::kExec).ok() ||
       !as.copy_out(mm::VirtAddr(0), initcode_start, size).ok()) {
     panic("user_init: cannot load initcode");
   }
-  p->trapframe->epc = 0;
-  p->trapframe->sp = riscv::kPageSize;
+  arch::set_user_entry(*p->trapframe, 0, arch::kPageSize);
   safestrcpy(p->name, "initcode", sizeof(p->name));
   p->cwd = namei("/");
   p->state = ProcState::kRunnable;
@@ -187,13 +185,13 @@ Status grow_proc(int64_t n) {
   UserAddressSpace& as = myproc()->space->as;
   uint64_t size = as.size();
   if (n > 0) {
-    if (static_cast<uint64_t>(n) > riscv::kTrapframe - size) return Error::kNoMemory;
+    if (static_cast<uint64_t>(n) > arch::kTrapframe - size) return Error::kNoMemory;
     // More new pages than are free cannot fit: refuse now rather than after taking all of RAM.
     // Only a hint (others allocate concurrently); grow still fails cleanly if memory runs out.
     const uint64_t new_pages =
         (mm::page_round_up(size + static_cast<uint64_t>(n)) - mm::page_round_up(size)) /
-        riscv::kPageSize;
-    if (new_pages > free_memory_bytes() / riscv::kPageSize) return Error::kNoMemory;
+        arch::kPageSize;
+    if (new_pages > free_memory_bytes() / arch::kPageSize) return Error::kNoMemory;
     return as.grow(size + static_cast<uint64_t>(n), mm::Perm::kRead | mm::Perm::kWrite);
   }
   if (n < 0) {
@@ -214,7 +212,7 @@ int fork() {
     return -1;
   }
   *np->trapframe = *p->trapframe;
-  np->trapframe->a0 = 0;  // fork returns 0 in the child
+  arch::set_syscall_result(*np->trapframe, 0);  // fork returns 0 in the child
   for (int i = 0; i < NOFILE; ++i)
     if (p->ofile[i] != nullptr) np->ofile[i] = filedup(p->ofile[i]);
   np->cwd = idup(p->cwd);
@@ -272,8 +270,7 @@ int wait(uint64_t status_addr) {
       if (child.state == ProcState::kZombie) {
         int pid = child.pid;
         if (status_addr != 0 &&
-            !p->space->as.copy_out(mm::VirtAddr(status_addr), &child.xstate, sizeof(child.xstate))
-                 .ok()) {
+            !user_copy_out(p, status_addr, &child.xstate, sizeof(child.xstate)).ok()) {
           return -1;
         }
         free_proc_locked(&child);
@@ -291,8 +288,8 @@ void scheduler() {
   for (;;) {
     // Interrupts on so devices can wake processes; off again before looking at the table,
     // so that a process's state does not change under us between check and swtch.
-    riscv::intr_on();
-    riscv::intr_off();
+    arch::intr_on();
+    arch::intr_off();
     bool found = false;
     for (Proc& p : g_procs) {
       SpinLockGuard guard(p.lock);
@@ -301,25 +298,25 @@ void scheduler() {
       p.state = ProcState::kRunning;
       c->proc = &p;
       user_space_switch_kernel(&p);
-      swtch(&c->context, &p.context);
+      arch::swtch(&c->context, &p.context);
       user_space_switch_kernel(nullptr);
       c->proc = nullptr;
       found = true;
     }
-    if (!found) asm volatile("wfi");  // nothing to run: wait for an interrupt
+    if (!found) arch::wait_for_interrupt();  // nothing to run
   }
 }
 
 void sched() {
   Proc* p = myproc();
   if (!p->lock.holding()) panic("sched: p->lock not held");
-  if (mycpu()->noff != 1) panic("sched: locks held (%d)", mycpu()->noff);
+  if (this_hart_nesting().depth != 1) panic("sched: locks held (%d)", this_hart_nesting().depth);
   if (p->state == ProcState::kRunning) panic("sched: running");
-  if (riscv::intr_get()) panic("sched: interruptible");
+  if (arch::intr_get()) panic("sched: interruptible");
   // intena belongs to this kernel thread, not to the hart.
-  bool intena = mycpu()->intena;
-  swtch(&p->context, &mycpu()->context);
-  mycpu()->intena = intena;
+  bool intena = this_hart_nesting().intena;
+  arch::swtch(&p->context, &mycpu()->context);
+  this_hart_nesting().intena = intena;
 }
 
 void yield() {
@@ -341,6 +338,11 @@ void sleep(const void* chan, SpinLock& lock) {
   p->chan = nullptr;
   p->lock.release();
   lock.acquire();
+}
+
+int current_pid() {
+  Proc* p = myproc();
+  return p != nullptr ? p->pid : 0;
 }
 
 void wakeup(const void* chan) {
@@ -378,7 +380,7 @@ bool killed(Proc* p) {
 }
 
 Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len) {
-  if (user_dst) return myproc()->space->as.copy_out(mm::VirtAddr(dst), src, len);
+  if (user_dst) return user_copy_out(myproc(), dst, src, len);
   memmove(reinterpret_cast<void*>(dst), src, len);
   return {};
 }

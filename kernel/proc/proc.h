@@ -3,11 +3,12 @@
 
 #include <cstdint>
 
-#include "kernel/arch/riscv/trapframe.h"
+#include "kernel/arch/arch.h"
 #include "kernel/lib/result.h"
-#include "kernel/lib/spinlock.h"
 #include "kernel/param.h"
 #include "kernel/proc/cpu.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/sync/wait.h"
 
 namespace pagoda {
 
@@ -31,10 +32,10 @@ struct Proc {
   Proc* parent = nullptr;
 
   // Private to the process; no lock needed.
-  uint64_t kstack = 0;                    // virtual address of the kernel stack
-  UserSpace* space = nullptr;             // user memory; the only way to its page table
-  riscv::TrapFrame* trapframe = nullptr;  // for the trampoline
-  riscv::Context context{};               // swtch() here to run the process
+  uint64_t kstack = 0;                   // virtual address of the kernel stack
+  UserSpace* space = nullptr;            // user memory; the only way to its page table
+  arch::TrapFrame* trapframe = nullptr;  // for the trampoline
+  arch::Context context{};               // swtch() here to run the process
   File* ofile[NOFILE] = {};
   Inode* cwd = nullptr;
   char name[16] = {};
@@ -44,8 +45,7 @@ Proc* myproc();
 bool killed(Proc* p);
 void set_killed(Proc* p);
 
-void sleep(const void* chan, SpinLock& lock);  // xv6 sleep
-void wakeup(const void* chan);                 // xv6 wakeup
+// sleep, wakeup and current_pid: kernel/sync/wait.h.
 
 // Copy to/from either a user address (of the current process) or a kernel address.
 Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len);

@@ -2,10 +2,10 @@
 #include "kernel/proc/syscall.h"
 
 #include "kernel/fs/sysfile.h"
-#include "kernel/lib/print.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/sysproc.h"
 #include "kernel/proc/user_space.h"
+#include "kernel/sync/print.h"
 #include "kernel/syscall.h"
 
 namespace pagoda {
@@ -49,22 +49,7 @@ constexpr SyscallTable kSyscalls;
 }  // namespace
 
 uint64_t arg_raw(int n) {
-  const riscv::TrapFrame* tf = myproc()->trapframe;
-  switch (n) {
-    case 0:
-      return tf->a0;
-    case 1:
-      return tf->a1;
-    case 2:
-      return tf->a2;
-    case 3:
-      return tf->a3;
-    case 4:
-      return tf->a4;
-    case 5:
-      return tf->a5;
-  }
-  return 0;  // kernel bug in a handler; an unused argument reads as 0
+  return arch::syscall_arg(*myproc()->trapframe, n);
 }
 
 int arg_int(int n) {
@@ -89,13 +74,13 @@ Result<uint64_t> fetch_str(uint64_t addr, char* buf, uint64_t max) {
 
 void syscall() {
   Proc* p = myproc();
-  uint64_t num = p->trapframe->a7;
+  uint64_t num = arch::syscall_number(*p->trapframe);
   if (num < sizeof(kSyscalls.entries) / sizeof(kSyscalls.entries[0]) &&
       kSyscalls.entries[num] != nullptr) {
-    p->trapframe->a0 = static_cast<uint64_t>(kSyscalls.entries[num]());
+    arch::set_syscall_result(*p->trapframe, static_cast<uint64_t>(kSyscalls.entries[num]()));
   } else {
     kprintf("pid %d (%s): unknown sys call %lu\n", p->pid, p->name, num);
-    p->trapframe->a0 = static_cast<uint64_t>(-1);
+    arch::set_syscall_result(*p->trapframe, static_cast<uint64_t>(-1));
   }
 }
 

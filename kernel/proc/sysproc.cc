@@ -1,14 +1,14 @@
 // Process system calls: argument decoding around proc.cc and exec.cc. xv6: sysproc.c
 #include "kernel/proc/sysproc.h"
 
-#include "kernel/arch/riscv/memlayout.h"
-#include "kernel/arch/riscv/timer.h"
-#include "kernel/lib/print.h"
-#include "kernel/lib/spinlock.h"
+#include "kernel/arch/arch.h"
+#include "kernel/proc/clock.h"
 #include "kernel/proc/exec.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/proc/user_space.h"
+#include "kernel/sync/print.h"
+#include "kernel/sync/spinlock.h"
 #include "kernel/sysinfo.h"
 
 namespace pagoda {
@@ -61,7 +61,7 @@ int64_t sys_sysinfo() {
   struct sysinfo info {};
   info.freemem = free_memory_bytes();
   info.nproc = count_procs();
-  if (!myproc()->space->as.copy_out(mm::VirtAddr(arg_addr(0)), &info, sizeof(info)).ok()) return -1;
+  if (!user_copy_out(myproc(), arg_addr(0), &info, sizeof(info)).ok()) return -1;
   return 0;
 }
 
@@ -71,12 +71,10 @@ int64_t sys_kpgtbl() {
   return 0;
 }
 
-// Power off through the virt test device (qemu hw/misc/sifive_test.c): 0x5555 passes; a failure
-// code is (code << 16) | 0x3333 and becomes QEMU's exit status. From a process's kernel thread.
+// Power off; a non-zero code becomes QEMU's exit status. From a process's kernel thread.
 void power_off(int code) {
-  uint32_t value = code == 0 ? 0x5555u : ((static_cast<uint32_t>(code) << 16) | 0x3333u);
   kvm_init_hart();  // labs: a per-process kernel table does not map the test device
-  *reinterpret_cast<volatile uint32_t*>(riscv::kTestDevice) = value;
+  arch::machine_exit(code);
   user_space_switch_kernel(myproc());
 }
 
@@ -93,8 +91,7 @@ int64_t sys_copystats() {
   struct copystats stats {};
   stats.copyin = copy_in_calls();
   stats.copyinstr = copy_in_str_calls();
-  if (!myproc()->space->as.copy_out(mm::VirtAddr(arg_addr(0)), &stats, sizeof(stats)).ok())
-    return -1;
+  if (!user_copy_out(myproc(), arg_addr(0), &stats, sizeof(stats)).ok()) return -1;
   return 0;
 }
 

@@ -1,7 +1,9 @@
 // User address spaces of processes: storage and the satp seam. See user_space.h.
 #include "kernel/proc/user_space.h"
 
-#include "kernel/arch/riscv/csr.h"
+#include <utility>
+
+#include "kernel/arch/arch.h"
 #include "kernel/lib/panic.h"
 #include "kernel/mm/kernel_process_table.h"  // labs: per-process kernel page table
 #include "kernel/proc/proc.h"
@@ -26,7 +28,7 @@ Result<UserAddressSpace> user_space_new(Proc* p) {
                                      mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
 #if PAGODA_PER_PROCESS_KPT  // labs: a kernel table mirroring this space (observer, limit)
   if (as.ok()) {
-    UserAddressSpace space = *as;
+    UserAddressSpace space = std::move(as).value();
     const Status opened = process_kernel_tables(proc_slot(p)).open(p->kstack, space);
     if (!opened.ok()) {
       space.destroy();
@@ -40,21 +42,21 @@ Result<UserAddressSpace> user_space_new(Proc* p) {
 
 // Nothing here can fail today: with PAGODA_PER_PROCESS_KPT the process's kernel page table is built
 // (and can run out of memory) in user_space_new; attach only selects it.
-Status user_space_attach(Proc* p, const UserAddressSpace& as) {
+Status user_space_attach(Proc* p, UserAddressSpace&& as) {
   if (p->space != nullptr) panic("user_space_attach: pid %d already has a space", p->pid);
   p->space = &g_slots[proc_slot(p)];
-  p->space->as = as;
+  p->space->as = std::move(as);
 #if PAGODA_PER_PROCESS_KPT  // labs
-  process_kernel_tables(proc_slot(p)).select(as, /*load=*/false);
+  process_kernel_tables(proc_slot(p)).select(p->space->as, /*load=*/false);
 #endif
   return {};
 }
 
-void user_space_commit(Proc* p, const UserAddressSpace& fresh) {
-  UserAddressSpace old = p->space->as;
-  p->space->as = fresh;
+void user_space_commit(Proc* p, UserAddressSpace&& fresh) {
+  UserAddressSpace old = std::move(p->space->as);
+  p->space->as = std::move(fresh);
 #if PAGODA_PER_PROCESS_KPT  // labs: run on the new image's kernel table before freeing the old
-  process_kernel_tables(proc_slot(p)).select(fresh, /*load=*/p == myproc());
+  process_kernel_tables(proc_slot(p)).select(p->space->as, /*load=*/p == myproc());
   const mm::PhysAddr old_root = old.table().root();
   old.destroy();
   process_kernel_tables(proc_slot(p)).close(old_root);
@@ -81,7 +83,7 @@ void user_space_discard(Proc* p, UserAddressSpace& as) {
 }
 
 uint64_t proc_user_satp(Proc* p) {
-  return riscv::satp_sv39(p->space->as.table().root().value());
+  return arch::page_table_token(p->space->as.table().root());
 }
 
 Status user_copy_in(Proc* p, void* dst, uint64_t src, uint64_t len) {
@@ -92,6 +94,10 @@ Status user_copy_in(Proc* p, void* dst, uint64_t src, uint64_t len) {
   }
 #endif
   return p->space->as.copy_in(dst, mm::VirtAddr(src), len);
+}
+
+Status user_copy_out(Proc* p, uint64_t dst, const void* src, uint64_t len) {
+  return p->space->as.copy_out(mm::VirtAddr(dst), src, len);
 }
 
 Result<uint64_t> user_copy_in_str(Proc* p, char* dst, uint64_t src, uint64_t max) {

@@ -21,9 +21,9 @@ struct UserSpace {
 // A new empty address space with the trampoline and p's trapframe mapped; not yet p's.
 Result<UserAddressSpace> user_space_new(Proc* p);
 // Give p its first address space (allocproc). On failure p has none.
-Status user_space_attach(Proc* p, const UserAddressSpace& as);
+Status user_space_attach(Proc* p, UserAddressSpace&& as);
 // exec: make `fresh` p's address space, then free the old one.
-void user_space_commit(Proc* p, const UserAddressSpace& fresh);
+void user_space_commit(Proc* p, UserAddressSpace&& fresh);
 // Free p's address space (user pages and tables; not the trapframe frame).
 void user_space_release(Proc* p);
 // Free a space made by user_space_new for p that was never committed (a failed exec). labs
@@ -35,6 +35,9 @@ uint64_t proc_user_satp(Proc* p);
 // switched to direct access (the page-table lab's copyin_new) in one place.
 Status user_copy_in(Proc* p, void* dst, uint64_t src, uint64_t len);
 Result<uint64_t> user_copy_in_str(Proc* p, char* dst, uint64_t src, uint64_t max);
+// Copy to p's user memory: every kernel write of user memory after exec goes through it. xv6:
+// copyout
+Status user_copy_out(Proc* p, uint64_t dst, const void* src, uint64_t len);
 // Calls so far of each, system-wide (struct copystats).
 uint64_t copy_in_calls();
 uint64_t copy_in_str_calls();

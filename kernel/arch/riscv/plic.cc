@@ -3,11 +3,15 @@
 
 #include <cstdint>
 
+#include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/memlayout.h"
-#include "kernel/proc/cpu.h"
 
 namespace pagoda {
 namespace {
+
+int hart_id() {
+  return static_cast<int>(riscv::r_tp());
+}
 
 volatile uint32_t& plic_reg(uint64_t addr) {
   return *reinterpret_cast<volatile uint32_t*>(addr);
@@ -22,17 +26,17 @@ void plic_init() {
 }
 
 void plic_init_hart() {
-  int hart = cpuid();
+  int hart = hart_id();
   plic_reg(riscv::plic_senable(hart)) = (1u << riscv::kUart0Irq) | (1u << riscv::kVirtio0Irq);
   plic_reg(riscv::plic_spriority(hart)) = 0;  // threshold: take every priority
 }
 
 int plic_claim() {
-  return static_cast<int>(plic_reg(riscv::plic_sclaim(cpuid())));
+  return static_cast<int>(plic_reg(riscv::plic_sclaim(hart_id())));
 }
 
 void plic_complete(int irq) {
-  plic_reg(riscv::plic_sclaim(cpuid())) = static_cast<uint32_t>(irq);
+  plic_reg(riscv::plic_sclaim(hart_id())) = static_cast<uint32_t>(irq);
 }
 
 }  // namespace pagoda

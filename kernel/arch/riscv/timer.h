@@ -1,9 +1,7 @@
-// The supervisor timer (Sstc stimecmp) and the tick counter. xv6: clockintr
+// The supervisor timer (Sstc stimecmp). The tick counter it drives is kernel/proc/clock.h.
 #pragma once
 
 #include <cstdint>
-
-#include "kernel/lib/spinlock.h"
 
 namespace pagoda::riscv {
 
@@ -11,13 +9,3 @@ namespace pagoda::riscv {
 inline constexpr uint64_t kTimerInterval = 1000000;
 
 }  // namespace pagoda::riscv
-
-namespace pagoda {
-
-extern SpinLock ticks_lock;
-extern uint64_t ticks;  // protected by ticks_lock; sleepers wait on &ticks
-
-// Timer interrupt: advance ticks on hart 0, program the next interrupt on this hart.
-void clock_intr();
-
-}  // namespace pagoda

@@ -7,14 +7,8 @@
 #include "kernel/arch/riscv/csr.h"
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/arch/riscv/plic.h"
-#include "kernel/arch/riscv/timer.h"
-#include "kernel/dev/uart.h"
-#include "kernel/dev/virtio_disk.h"
+#include "kernel/arch/trap_hooks.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
-#include "kernel/proc/proc.h"
-#include "kernel/proc/syscall.h"
-#include "kernel/proc/user_space.h"
 
 extern "C" {
 extern char trampoline[], uservec[], userret[];
@@ -22,9 +16,6 @@ void kernelvec();
 }
 
 namespace pagoda {
-
-constinit SpinLock ticks_lock("time");
-constinit uint64_t ticks = 0;
 
 namespace {
 
@@ -65,34 +56,21 @@ DevIntr dev_intr() {
   uint64_t scause = riscv::r_scause();
   if (scause == riscv::kScauseSupervisorExternal) {
     int irq = plic_claim();
-    if (irq == riscv::kUart0Irq) {
-      uart_intr();
-    } else if (irq == riscv::kVirtio0Irq) {
-      virtio_disk_intr();
-    } else if (irq != 0) {
-      kprintf("unexpected interrupt irq=%d\n", irq);
+    if (irq != 0) {
+      trap::device_interrupt(irq);
+      plic_complete(irq);
     }
-    if (irq != 0) plic_complete(irq);
     return DevIntr::kDevice;
   }
   if (scause == riscv::kScauseSupervisorTimer) {
-    clock_intr();
+    trap::timer_tick();
+    arch::timer_start_next();
     return DevIntr::kTimer;
   }
   return DevIntr::kNone;
 }
 
 }  // namespace
-
-void clock_intr() {
-  if (cpuid() == 0) {
-    SpinLockGuard guard(ticks_lock);
-    ticks++;
-    wakeup(&ticks);
-  }
-  // Writing stimecmp also clears the pending timer interrupt (Sstc).
-  riscv::w_stimecmp(riscv::r_time() + riscv::kTimerInterval);
-}
 
 void trap_init_hart() {
   riscv::w_stvec(reinterpret_cast<uint64_t>(&kernelvec));
@@ -104,52 +82,47 @@ extern "C" [[noreturn]] void usertrap() {
   // Traps in the kernel go to kerneltrap from now on.
   riscv::w_stvec(reinterpret_cast<uint64_t>(&kernelvec));
 
-  Proc* p = myproc();
-  p->trapframe->epc = riscv::r_sepc();
+  arch::TrapFrame& frame = trap::current_frame();
+  frame.epc = riscv::r_sepc();
   uint64_t scause = riscv::r_scause();
   DevIntr which = DevIntr::kNone;
   if (scause == riscv::kScauseEcallU) {
-    if (killed(p)) exit(-1);
-    p->trapframe->epc += 4;  // return after the ecall
-    riscv::intr_on();        // sepc, scause, sstatus are saved: interrupts are fine now
-    syscall();
+    frame.epc += 4;  // return after the ecall
+    trap::user_syscall();
   } else if ((which = dev_intr()) != DevIntr::kNone) {
     // handled
   } else {
     // stval holds the faulting address for access faults; for an illegal instruction or a
     // breakpoint it holds the instruction bits (or 0), so name the instruction's address instead.
     uint64_t addr = (scause == 2 || scause == 3) ? riscv::r_sepc() : riscv::r_stval();
-    kprintf("pid %d (%s): killed: %s at 0x%016lx (sepc 0x%016lx)\n", p->pid, p->name,
-            cause_name(scause), addr, riscv::r_sepc());
-    set_killed(p);
+    trap::user_fault(cause_name(scause), addr, riscv::r_sepc());
   }
-  if (killed(p)) exit(-1);
-  if (which == DevIntr::kTimer) yield();
+  trap::user_trap_done(which == DevIntr::kTimer);
   usertrapret();
 }
 
 // Back to user space: the trampoline's userret switches to the user page table. xv6: usertrapret
 void usertrapret() {
-  Proc* p = myproc();
+  trap::UserReturn ret = trap::user_return_state();
   // Until sret, a trap would go to uservec with kernel state: keep interrupts off.
   riscv::intr_off();
   uint64_t trampoline_uservec = riscv::kTrampoline + (reinterpret_cast<uint64_t>(uservec) -
                                                       reinterpret_cast<uint64_t>(trampoline));
   riscv::w_stvec(trampoline_uservec);
 
-  p->trapframe->kernel_satp = riscv::r_satp();
-  p->trapframe->kernel_sp = p->kstack + riscv::kPageSize;
-  p->trapframe->kernel_trap = reinterpret_cast<uint64_t>(&usertrap);
-  p->trapframe->kernel_hartid = riscv::r_tp();
+  ret.frame->kernel_satp = riscv::r_satp();
+  ret.frame->kernel_sp = ret.kernel_sp;
+  ret.frame->kernel_trap = reinterpret_cast<uint64_t>(&usertrap);
+  ret.frame->kernel_hartid = riscv::r_tp();
 
   // sret to user mode with interrupts on.
   uint64_t x = riscv::r_sstatus();
   x &= ~riscv::kSstatusSpp;
   x |= riscv::kSstatusSpie;
   riscv::w_sstatus(x);
-  riscv::w_sepc(p->trapframe->epc);
+  riscv::w_sepc(ret.frame->epc);
 
-  uint64_t satp = proc_user_satp(p);
+  uint64_t satp = ret.page_table_token;
   uint64_t trampoline_userret = riscv::kTrampoline + (reinterpret_cast<uint64_t>(userret) -
                                                       reinterpret_cast<uint64_t>(trampoline));
   reinterpret_cast<void (*)(uint64_t)>(trampoline_userret)(satp);
@@ -169,7 +142,7 @@ extern "C" void kerneltrap() {
     panic("kerneltrap: %s (scause 0x%lx) sepc 0x%016lx stval 0x%016lx", cause_name(scause), scause,
           sepc, riscv::r_stval());
   }
-  if (which == DevIntr::kTimer && myproc() != nullptr) yield();
+  trap::kernel_trap_done(which == DevIntr::kTimer);
   // yield() may have taken other traps: restore what sret needs.
   riscv::w_sepc(sepc);
   riscv::w_sstatus(sstatus);

@@ -10,11 +10,12 @@
 #include "kernel/dev/virtio_disk.h"
 #include "kernel/fs/buf.h"
 #include "kernel/lib/panic.h"
-#include "kernel/lib/print.h"
-#include "kernel/lib/sleeplock.h"
-#include "kernel/lib/spinlock.h"
+#include "kernel/sync/print.h"
+#include "kernel/sync/sleeplock.h"
+#include "kernel/sync/spinlock.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
+#include "kernel/sync/wait.h"
 
 namespace pagoda {
 
@@ -35,6 +36,8 @@ char* safestrcpy(char* dst, const char* src, size_t n) {
   return dst;
 }
 
+// The spin lock needs the hart (kernel/arch), so it is faked: single-threaded, it only checks its
+// state. The sleep lock is the real kernel/sync/sleeplock.cc, over sleep/wakeup/current_pid below.
 void push_off() {}
 void pop_off() {}
 
@@ -48,22 +51,6 @@ void SpinLock::release() {
 }
 bool SpinLock::holding() const {
   return locked_ != 0;
-}
-
-void SleepLock::acquire() {
-  SpinLockGuard g(guard_);
-  if (locked_) panic("sleep lock %s: already held (would sleep for ever)", name_);
-  locked_ = true;
-  pid_ = 1;
-}
-void SleepLock::release() {
-  SpinLockGuard g(guard_);
-  if (!locked_) panic("sleep lock %s: not held", name_);
-  locked_ = false;
-  pid_ = 0;
-}
-bool SleepLock::holding() const {
-  return locked_ && pid_ == 1;
 }
 
 namespace {
@@ -102,6 +89,9 @@ void sleep(const void* chan, SpinLock&) {
   panic("sleep on %p: nobody would wake us", chan);
 }
 void wakeup(const void*) {}
+int current_pid() {
+  return 1;
+}
 
 Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len) {
   if (!user_dst) {
@@ -155,7 +145,8 @@ uint64_t virtio_disk_capacity() {
   return the_disk ? the_disk->block_count() : 0;
 }
 
-void virtio_disk_rw(Buf* b, DiskOp op) {
+void virtio_disk_rw(DiskBuffer* d, DiskOp op) {
+  Buf* b = static_cast<Buf*>(d);  // the cache passes its Bufs
   if (!b->lock.holding()) panic("virtio_disk_rw: buffer not locked");
   if (!the_disk || !the_disk->contains(b->blockno))
     panic("disk: block %u out of range", b->blockno);
@@ -169,7 +160,7 @@ void virtio_disk_rw(Buf* b, DiskOp op) {
   }
 }
 
-void virtio_disk_rw_many(Buf* const* bufs, int n, DiskOp op) {
+void virtio_disk_rw_many(DiskBuffer* const* bufs, int n, DiskOp op) {
   for (int i = 0; i < n; i++) virtio_disk_rw(bufs[i], op);
 }
 

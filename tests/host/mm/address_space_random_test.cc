@@ -6,6 +6,7 @@
 #include <cstring>
 #include <random>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "kernel/mm/address_space.h"
@@ -176,7 +177,7 @@ TYPED_TEST(AddressSpaceRandomTest, AgreesWithAByteModel) {
           ++injected_failures;
           break;
         }
-        Space child = created.value();
+        Space child = std::move(created).value();
         MirrorObserver child_observer;
         child.set_observer(&child_observer);
         const uint64_t with_child = mem.pages_in_use();

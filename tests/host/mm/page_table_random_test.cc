@@ -7,6 +7,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "kernel/mm/page_table.h"
 #include "tests/host/mm/mm_test_util.h"
@@ -174,7 +175,7 @@ TYPED_TEST(PageTableRandomTest, AgreesWithAReferenceModel) {
             status = created.error();
             break;
           }
-          Table child = created.value();
+          Table child = std::move(created).value();
           const uint64_t pages_before = mem.pages_in_use();
           status = t.copy_to(child, n * kPageSize);
           if (!prefix_mapped) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <utility>
 
 #include "tests/host/mm/mm_test_util.h"
 #include "tests/host/support/fake_memory.h"
@@ -30,7 +31,7 @@ class PageTableTest : public ::testing::Test {
   void SetUp() override {
     auto t = Table::create(mem_);
     ASSERT_TRUE(t.ok());
-    table_ = t.value();
+    table_ = std::move(t).value();
   }
 
   // The table page at `level` on the way to va (kTop: the root); fails the test if missing.

@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernel/arch/riscv/sv39.h"
@@ -24,7 +25,7 @@ class UserStackTest : public ::testing::Test {
     tf_ = *mem_.alloc_page();
     auto as = Space::create(mem_, tramp_, tf_);
     ASSERT_TRUE(as.ok());
-    as_ = *as;
+    as_ = std::move(as).value();
     // Like exec: a guard page then one stack page, at [0x1000, 0x3000).
     ASSERT_TRUE(as_.grow(3 * kPageSize, mm::Perm::kRead | mm::Perm::kWrite).ok());
     ASSERT_TRUE(as_.clear_user(mm::VirtAddr(kPageSize)).ok());

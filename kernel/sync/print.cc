@@ -1,11 +1,9 @@
 // kprintf: formats with format_to and writes synchronously to the UART. xv6: printf.c
-#include "kernel/lib/print.h"
+#include "kernel/sync/print.h"
 
-#include "kernel/arch/riscv/csr.h"
-#include "kernel/dev/uart.h"
+#include "kernel/arch/arch.h"
 #include "kernel/lib/format.h"
-#include "kernel/lib/spinlock.h"
-#include "kernel/proc/cpu.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 namespace {
@@ -15,7 +13,7 @@ constinit int g_panic_hart = -1;           // the hart that panicked, or -1
 
 void freeze_unless_panicking_hart() {
   int hart = __atomic_load_n(&g_panic_hart, __ATOMIC_ACQUIRE);
-  if (hart >= 0 && hart != static_cast<int>(riscv::r_tp())) {
+  if (hart >= 0 && hart != arch::cpu_id()) {
     for (;;) {
     }
   }
@@ -31,7 +29,7 @@ void kvprintf(const char* fmt, VaList ap) {
   freeze_unless_panicking_hart();
   bool locking = !panicking();
   if (locking) g_print_lock.acquire();
-  format_to([](char c) { uart_putc_sync(c); }, fmt, ap);
+  format_to([](char c) { console_putc_sync(c); }, fmt, ap);
   if (locking) g_print_lock.release();
 }
 
@@ -44,7 +42,7 @@ void kprintf(const char* fmt, ...) {
 
 bool claim_console_for_panic() {
   int expected = -1;
-  int me = static_cast<int>(riscv::r_tp());
+  int me = arch::cpu_id();
   return __atomic_compare_exchange_n(&g_panic_hart, &expected, me, false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE) ||
          expected == me;

@@ -1,7 +1,7 @@
 // Long-term locks that sleep instead of spinning (held across disk I/O). xv6: sleeplock.c
 #pragma once
 
-#include "kernel/lib/spinlock.h"
+#include "kernel/sync/spinlock.h"
 
 namespace pagoda {
 

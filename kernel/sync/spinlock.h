@@ -5,11 +5,17 @@
 
 namespace pagoda {
 
-struct Cpu;
-
 // Disable interrupts on this hart, counting nesting; pop_off restores the state of the first push.
 void push_off();
 void pop_off();
+
+// This hart's push_off nesting. The scheduler checks the depth and keeps `intena` per kernel
+// thread across swtch. Call with interrupts off.
+struct InterruptNesting {
+  int depth = 0;        // push_off() calls not yet popped
+  bool intena = false;  // were interrupts enabled before the first push_off()?
+};
+InterruptNesting& this_hart_nesting();
 
 class SpinLock {
  public:
@@ -26,7 +32,7 @@ class SpinLock {
  private:
   uint32_t locked_ = 0;
   const char* name_;
-  Cpu* cpu_ = nullptr;  // the holder, for holding() and debugging
+  int hart_ = -1;  // the holder's hart id, for holding() and debugging
 };
 
 class [[nodiscard]] SpinLockGuard {

@@ -11,4 +11,8 @@ bool panicking();
 // panic(): make this hart the only one that prints. False if another hart panicked first.
 bool claim_console_for_panic();
 
+// Provided by the console driver (kernel/dev/uart.cc): write one character, spinning, usable with
+// interrupts off. Declared here so that printing does not depend on dev.
+void console_putc_sync(char c);
+
 }  // namespace pagoda

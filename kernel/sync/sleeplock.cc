@@ -1,8 +1,8 @@
 // Sleep locks. xv6: sleeplock.c
-#include "kernel/lib/sleeplock.h"
+#include "kernel/sync/sleeplock.h"
 
 #include "kernel/lib/panic.h"
-#include "kernel/proc/proc.h"
+#include "kernel/sync/wait.h"
 
 namespace pagoda {
 
@@ -10,7 +10,7 @@ void SleepLock::acquire() {
   SpinLockGuard guard(guard_);
   while (locked_) sleep(this, guard_);
   locked_ = true;
-  pid_ = myproc() != nullptr ? myproc()->pid : 0;
+  pid_ = current_pid();
 }
 
 void SleepLock::release() {
@@ -23,8 +23,7 @@ void SleepLock::release() {
 
 bool SleepLock::holding() const {
   SpinLockGuard guard(guard_);
-  Proc* p = myproc();
-  return locked_ && pid_ == (p != nullptr ? p->pid : 0);
+  return locked_ && pid_ == current_pid();
 }
 
 }  // namespace pagoda

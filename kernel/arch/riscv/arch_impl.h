@@ -1,0 +1,124 @@
+// RISC-V (Sv39, QEMU virt) implementation of the architecture interface, kernel/arch/arch.h.
+// Include kernel/arch/arch.h, not this file.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/arch/riscv/csr.h"
+#include "kernel/arch/riscv/memlayout.h"
+#include "kernel/arch/riscv/plic.h"
+#include "kernel/arch/riscv/sv39.h"
+#include "kernel/arch/riscv/timer.h"
+#include "kernel/arch/riscv/trap.h"
+#include "kernel/arch/riscv/trapframe.h"
+
+extern "C" void swtch(pagoda::riscv::Context* old, pagoda::riscv::Context* next);
+
+namespace pagoda::arch {
+
+// Paging.
+using PteFormat = riscv::Sv39;
+inline constexpr uint64_t kPageSize = riscv::kPageSize;
+inline constexpr uint64_t kMaxVa = riscv::kMaxVa;
+inline constexpr uint64_t kTrampoline = riscv::kTrampoline;
+inline constexpr uint64_t kTrapframe = riscv::kTrapframe;
+constexpr uint64_t kernel_stack(uint64_t slot) {
+  return riscv::kKernelStack(slot);
+}
+// The value switch_page_table loads for a root table (satp, priv spec 4.1.11).
+constexpr uint64_t page_table_token(mm::PhysAddr root) {
+  return riscv::make_satp(root);
+}
+inline void flush_tlb() {
+  riscv::sfence_vma();
+}
+inline void switch_page_table(uint64_t token) {
+  riscv::sfence_vma();  // earlier page-table writes are visible to the walker
+  riscv::w_satp(token);
+  riscv::sfence_vma();
+}
+
+// Traps and system calls.
+using TrapFrame = riscv::TrapFrame;
+constexpr uint64_t syscall_number(const TrapFrame& tf) {
+  return tf.a7;
+}
+constexpr uint64_t syscall_arg(const TrapFrame& tf, int n) {
+  switch (n) {
+    case 0:
+      return tf.a0;
+    case 1:
+      return tf.a1;
+    case 2:
+      return tf.a2;
+    case 3:
+      return tf.a3;
+    case 4:
+      return tf.a4;
+    case 5:
+      return tf.a5;
+  }
+  return 0;  // kernel bug in a handler; an unused argument reads as 0
+}
+constexpr void set_syscall_result(TrapFrame& tf, uint64_t value) {
+  tf.a0 = value;
+}
+// Where user mode starts: pc and stack pointer.
+constexpr void set_user_entry(TrapFrame& tf, uint64_t pc, uint64_t sp) {
+  tf.epc = pc;
+  tf.sp = sp;
+}
+// main's argv (the second argument); argc arrives as exec's result.
+constexpr void set_user_argv(TrapFrame& tf, uint64_t argv) {
+  tf.a1 = argv;
+}
+using pagoda::trap_init_hart;
+using pagoda::usertrapret;
+
+// Kernel threads.
+using Context = riscv::Context;
+using ::swtch;
+
+// Interrupts and harts.
+inline void intr_on() {
+  riscv::intr_on();
+}
+inline void intr_off() {
+  riscv::intr_off();
+}
+inline bool intr_get() {
+  return riscv::intr_get();
+}
+// Idle until an interrupt arrives (wfi).
+inline void wait_for_interrupt() {
+  asm volatile("wfi");
+}
+// This hart's id, kept in tp. Call with interrupts disabled.
+inline int cpu_id() {
+  return static_cast<int>(riscv::r_tp());
+}
+
+// Timer: the next tick on this hart. Writing stimecmp also clears the pending interrupt (Sstc).
+inline void timer_start_next() {
+  riscv::w_stimecmp(riscv::r_time() + riscv::kTimerInterval);
+}
+
+// Interrupt controller (the PLIC).
+inline constexpr int kIrqUart = riscv::kUart0Irq;
+inline constexpr int kIrqDisk = riscv::kVirtio0Irq;
+using pagoda::plic_claim;
+using pagoda::plic_complete;
+
+// The machine.
+inline constexpr uint64_t kRamBase = riscv::kKernBase;
+inline constexpr uint64_t kRamTop = riscv::kPhysTop;
+inline constexpr uint64_t kUartBase = riscv::kUart0;
+inline constexpr uint64_t kDiskBase = riscv::kVirtio0;
+// Power off through the virt test device (qemu hw/misc/sifive_test.c): 0x5555 passes; a failure
+// code is (code << 16) | 0x3333 and becomes QEMU's exit status. The device must be mapped.
+inline void machine_exit(int code) {
+  uint32_t value = code == 0 ? 0x5555u : ((static_cast<uint32_t>(code) << 16) | 0x3333u);
+  *reinterpret_cast<volatile uint32_t*>(riscv::kTestDevice) = value;
+}
+
+}  // namespace pagoda::arch

@@ -1,0 +1,104 @@
+// PageTableView<Format, Accessor>: a borrowed, read-only view of a page-table tree (walk,
+// translate, print). It holds the root and a PhysAccessor only, never an allocator, so a query
+// cannot allocate (Zircon's Paging::Query). Valid while the tree it was taken from lives and is not
+// changed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernel/lib/result.h"
+#include "kernel/mm/addr.h"
+#include "kernel/mm/memory.h"
+#include "kernel/mm/page_table_print.h"
+
+namespace pagoda::mm {
+
+template <class Format, PhysAccessor Accessor>
+class PageTableView {
+ public:
+  using Pte = typename Format::Pte;
+  static constexpr int kLevels = Format::kLevels;
+  static constexpr int kTopLevel = kLevels - 1;
+  static constexpr size_t kEntries = Format::kEntries;
+  static constexpr uint64_t kMaxVa = Format::kMaxVa;
+
+  constexpr PageTableView(Accessor access, PhysAddr root) : access_(access), root_(root) {}
+
+  PhysAddr root() const { return root_; }
+
+  // xv6: walk(pagetable, va, 0). The last-level slot for va (valid or not), or nullptr if a table
+  // on the way is missing, va >= MAXVA, or a superpage leaf covers va.
+  const Pte* walk(VirtAddr va) const {
+    if (va.value() >= kMaxVa) return nullptr;
+    const Pte* table = entries(root_);
+    for (int level = kTopLevel; level > 0; --level) {
+      const Pte pte = table[Format::index(va, level)];
+      if (!is_table(pte, level)) return nullptr;
+      table = entries(pte.phys());
+    }
+    return &table[Format::index(va, 0)];
+  }
+
+  // The physical address of the byte at va, through any valid leaf.
+  Result<PhysAddr> translate(VirtAddr va) const {
+    if (va.value() >= kMaxVa) return Error::kOutOfRange;
+    const Pte* pte = walk(va);
+    if (pte == nullptr || !pte->valid()) return Error::kNotMapped;
+    return pte->phys() + va.page_offset();
+  }
+
+  // xv6: walkaddr. As translate(), but the leaf must be user-accessible (kBadAddress otherwise).
+  Result<PhysAddr> translate_user(VirtAddr va) const {
+    const Pte* pte = walk(va);
+    if (pte == nullptr || !pte->valid() || !pte->user()) return Error::kBadAddress;
+    return pte->phys() + va.page_offset();
+  }
+
+  // Whether any leaf is mapped outside borrowed subtrees.
+  bool has_leaves() const { return has_leaves(root_, kTopLevel); }
+
+  // xv6 page-table lab: vmprint. Calls sink(const char* line) (no newline) for the header and for
+  // each valid PTE, depth first.
+  template <class Sink>
+  void print(Sink&& sink) const {
+    char line[kPrintLineMax];
+    format_table_header(line, root_);
+    sink(static_cast<const char*>(line));
+    print_table(sink, line, root_, kTopLevel, 1);
+  }
+
+  // A valid entry above the last level that points to a table (not a superpage leaf).
+  static bool is_table(Pte pte, int level) { return level > 0 && pte.valid() && !pte.is_leaf(); }
+
+ private:
+  const Pte* entries(PhysAddr table) const { return static_cast<const Pte*>(access_.ptr(table)); }
+
+  bool has_leaves(PhysAddr table_pa, int level) const {
+    const Pte* table = entries(table_pa);
+    for (size_t i = 0; i < kEntries; ++i) {
+      const Pte pte = table[i];
+      if (!pte.valid() || pte.borrowed()) continue;
+      if (!is_table(pte, level) || has_leaves(pte.phys(), level - 1)) return true;
+    }
+    return false;
+  }
+
+  template <class Sink>
+  void print_table(Sink& sink, char (&line)[kPrintLineMax], PhysAddr table_pa, int level,
+                   int depth) const {
+    const Pte* table = entries(table_pa);
+    for (size_t i = 0; i < kEntries; ++i) {
+      const Pte pte = table[i];
+      if (!pte.valid()) continue;
+      format_pte_line(line, depth, i, pte.raw(), pte.phys());
+      sink(static_cast<const char*>(line));
+      if (is_table(pte, level)) print_table(sink, line, pte.phys(), level - 1, depth + 1);
+    }
+  }
+
+  Accessor access_;
+  PhysAddr root_;
+};
+
+}  // namespace pagoda::mm
