@@ -21,6 +21,7 @@
 #include "kernel/mm/memory.h"
 #include "kernel/mm/page_table.h"
 #include "kernel/mm/perm.h"
+#include "kernel/mm/user_layout.h"
 
 namespace pagoda::mm {
 
@@ -29,8 +30,8 @@ class AddressSpace {
  public:
   using Table = PageTable<Format, Memory>;
   using Pte = typename Format::Pte;
-  static constexpr uint64_t kTrampolineVa = Format::kMaxVa - kPageSize;  // xv6: TRAMPOLINE
-  static constexpr uint64_t kTrapframeVa = kTrampolineVa - kPageSize;    // xv6: TRAPFRAME
+  static constexpr uint64_t kTrampolineVa = mm::kTrampolineVa<Format>;  // xv6: TRAMPOLINE
+  static constexpr uint64_t kTrapframeVa = mm::kTrapframeVa<Format>;    // xv6: TRAPFRAME
 
   constexpr AddressSpace() = default;  // an empty space: no tree
   AddressSpace(const AddressSpace&) = delete;

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "kernel/arch/riscv/sv39.h"
+
 namespace pagoda::riscv {
 
 #define PAGODA_CSR_RW(name)                        \
@@ -84,9 +86,9 @@ inline void sfence_vma() {
   asm volatile("sfence.vma zero, zero" ::: "memory");
 }
 
-// Sv39 satp (priv spec 4.1.11): MODE=8, PPN of the root table.
+// Sv39 satp (priv spec 4.1.11); the encoding is make_satp in sv39.h.
 constexpr uint64_t satp_sv39(uint64_t root_pa) {
-  return (8ull << 60) | (root_pa >> 12);
+  return make_satp(mm::PhysAddr(root_pa));
 }
 
 // scause values (priv spec table 4.2)

@@ -3,12 +3,16 @@
 
 #include <cstdint>
 
+#include "kernel/arch/riscv/sv39.h"
+#include "kernel/mm/addr.h"
+#include "kernel/mm/user_layout.h"
 #include "kernel/param.h"
 
 namespace pagoda::riscv {
 
-inline constexpr uint64_t kPageSize = 4096;
-inline constexpr uint64_t kMaxVa = 1ull << 38;  // one bit less than Sv39 allows: no sign extension
+// Defined once in kernel/mm/addr.h and the Sv39 format (sv39.h).
+inline constexpr uint64_t kPageSize = mm::kPageSize;
+inline constexpr uint64_t kMaxVa = Sv39::kMaxVa;
 
 // QEMU virt devices (qemu hw/riscv/virt.c).
 inline constexpr uint64_t kTestDevice = 0x100000;  // sifive_test: power off / reset
@@ -25,8 +29,8 @@ inline constexpr uint64_t kKernBase = 0x80000000;
 inline constexpr uint64_t kPhysTop = kKernBase + 128ull * 1024 * 1024;
 
 // Top of every address space: the trampoline, then (user) the trapframe.
-inline constexpr uint64_t kTrampoline = kMaxVa - kPageSize;
-inline constexpr uint64_t kTrapframe = kTrampoline - kPageSize;
+inline constexpr uint64_t kTrampoline = mm::kTrampolineVa<Sv39>;
+inline constexpr uint64_t kTrapframe = mm::kTrapframeVa<Sv39>;
 
 // Kernel stacks, one per process slot, below the trampoline, each with an unmapped guard page
 // below.
