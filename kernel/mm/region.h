@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernel/lib/panic.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
 #include "kernel/mm/perm.h"
@@ -69,7 +70,8 @@ class RegionList {
     const bool keep_left = va.value() > r.start.value();
     const bool keep_right = cut_end < r.end();
     if (keep_left && keep_right) {
-      if (count_ == kCapacity) return Error::kNoSpace;
+      // (i + 1 < kCapacity follows from i < count_ < kCapacity; said so for GCC's bounds check.)
+      if (count_ == kCapacity || i + 1 >= kCapacity) return Error::kNoSpace;
       Region right = r;
       right.start = VirtAddr(cut_end);
       right.size = r.end() - cut_end;
@@ -117,6 +119,7 @@ class RegionList {
     return lo;
   }
   void open_slot(size_t i) {
+    PAGODA_ASSERT(count_ < kCapacity);  // callers check for room first
     for (size_t j = count_; j > i; --j) regions_[j] = regions_[j - 1];
     ++count_;
   }

@@ -24,7 +24,8 @@ class Bitmap {
   }
   void set(uint32_t b, bool used) {
     uint8_t& byte = image_.block(sb_.bitmap_block(b))[(b % kBitsPerBlock) / 8];
-    byte = used ? (byte | (1u << (b % 8))) : (byte & ~(1u << (b % 8)));
+    const auto mask = static_cast<uint8_t>(1u << (b % 8));
+    byte = used ? static_cast<uint8_t>(byte | mask) : static_cast<uint8_t>(byte & ~mask);
   }
 
   Image& image_;
