@@ -86,6 +86,12 @@ int namecmp(const char* s, const char* t) {
 
 Result<Inode*> dirlookup(Inode* dp, const char* name, uint32_t* poff) {
   if (dp->type != InodeType::kDir) panic("dirlookup: not a directory");
+  // A removed directory (someone's cwd, kept by its reference) names nothing. Its ".." still holds
+  // the old parent's inode number, but that parent holds no reference back: once it is removed
+  // too, the number names a freed (or reused) inode, and ilock panicked on it. Checked under dp's
+  // lock, which unlink holds from removing dp's entry until dp->nlink is 0: while it is not, the
+  // parent still lists dp, so it cannot be removed, and iget's reference keeps it after we return.
+  if (dp->nlink == 0) return nullptr;
   dirent de;
   for (uint32_t off = 0; off + kDirentSize <= dp->size; off += kDirentSize) {
     if (!read_dirent(dp, off, &de)) return Error::kIo;

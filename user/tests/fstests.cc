@@ -229,6 +229,33 @@ void removed_cwd() {
   CHECK_EQ(stat("/xf_gone", &st), -1);
 }
 
+void removed_cwd_parent() {
+  // The ".." entry of a removed directory still names its old parent, which may be removed and
+  // freed too; looking ".." up there must fail, not reach the freed inode (the kernel panicked in
+  // ilock, "inode N has no type", or reached whatever reused the inode number).
+  CHECK_EQ(mkdir("/xf_up"), 0);
+  CHECK_EQ(mkdir("/xf_up/down"), 0);
+  int pid = fork();
+  if (pid == 0) {
+    if (chdir("/xf_up/down") != 0) exit(2);
+    if (unlink("/xf_up/down") != 0) exit(3);
+    if (unlink("/xf_up") != 0) exit(4);
+    if (chdir("..") == 0) {
+      say(g_current, ": chdir(\"..\") from a removed directory whose parent is gone succeeded");
+      exit(5);
+    }
+    int fd = open("../x", O_CREATE | O_RDWR);
+    if (fd >= 0) {
+      say(g_current, ": open(\"../x\", O_CREATE) in a freed directory returned ", fd);
+      exit(6);
+    }
+    exit(0);
+  }
+  CHECK_EQ(wait_for(pid), 0);
+  struct stat st;
+  CHECK_EQ(stat("/xf_up", &st), -1);
+}
+
 void long_names() {
   // DIRSIZ (14) bytes is the longest name that is stored whole.
   make_file("/abcdefghijklmn", 20, 7);
@@ -659,6 +686,7 @@ constexpr Test kTests[] = {
     {"link_semantics", link_semantics},
     {"directories", directories},
     {"removed_cwd", removed_cwd},
+    {"removed_cwd_parent", removed_cwd_parent},
     {"long_names", long_names},
     {"read_directory", read_directory},
     {"console_device", console_device},

@@ -95,6 +95,26 @@ TEST_F(FsTest, DirectoriesAndPaths) {
   EXPECT_TRUE(fsck_problems().empty());
 }
 
+// A removed directory's ".." still holds its old parent's inode number. Once the parent is removed
+// and freed too, looking ".." up there reached the freed inode (ilock panicked: "has no type").
+TEST_F(FsTest, RemovedDirectoryNamesNothing) {
+  mount(make_image());
+  ASSERT_EQ(mkdir("up"), 0);
+  ASSERT_EQ(mkdir("up/down"), 0);
+  ASSERT_EQ(chdir("up/down"), 0);
+  ASSERT_EQ(unlink("/up/down"), 0);
+  ASSERT_EQ(unlink("/up"), 0);  // freed: nothing references it
+  EXPECT_EQ(chdir(".."), -1);
+  EXPECT_EQ(open("../x", O_CREATE | O_RDWR), -1);
+  EXPECT_EQ(mkdir("../y"), -1);
+  ASSERT_EQ(mkdir("/up"), 0);  // may reuse the old parent's inode number
+  EXPECT_EQ(chdir(".."), -1);
+  ASSERT_EQ(chdir("/"), 0);  // drops the last reference to the removed directory
+  ASSERT_EQ(unlink("/up"), 0);
+  EXPECT_EQ(used_inodes(), 2u);
+  EXPECT_TRUE(fsck_problems().empty());
+}
+
 TEST_F(FsTest, LinksShareAnInode) {
   mount(make_image());
   ASSERT_TRUE(put_file("x", pattern(100, 4)));
