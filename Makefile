@@ -10,6 +10,7 @@ CPUS ?= 3
 KPT ?= per-process
 JOBS ?= $(shell nproc)
 HOST := build/host
+SANITIZE := build/host-sanitize
 RISCV := build/riscv
 RISCV_GLOBAL := build/riscv-global
 KERNEL_DIR := $(if $(filter global,$(KPT)),$(RISCV_GLOBAL),$(RISCV))
@@ -19,7 +20,7 @@ QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M 
 	-drive file=$(RISCV)/fs.img,if=none,format=raw,id=x0 \
 	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
-.PHONY: all bootstrap host riscv riscv-global qemu qemu-gdb gdb test bench clean format
+.PHONY: all bootstrap host host-sanitize riscv riscv-global qemu qemu-gdb gdb test bench clean format
 
 all: host riscv riscv-global
 
@@ -51,8 +52,14 @@ gdb:
 	gdb-multiarch -q -ex 'set architecture riscv:rv64' -ex 'file $(KERNEL_DIR)/kernel/kernel' \
 		-ex 'target remote localhost:26000'
 
-test: all
+# The host suites again under ASan + UBSan (tests labelled `sanitize`).
+host-sanitize: bootstrap
+	@cmake -S . -B $(SANITIZE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAGODA_SANITIZE=ON >/dev/null
+	@cmake --build $(SANITIZE) -j $(JOBS)
+
+test: all host-sanitize
 	cd $(HOST) && ctest --output-on-failure -j 2 --timeout 1500
+	cd $(SANITIZE) && ctest --output-on-failure -j 2 --timeout 600 -L sanitize
 
 bench: all
 	@python3 bench/run_bench.py --kernel $(RISCV)/kernel/kernel --kernel-global $(RISCV_GLOBAL)/kernel/kernel \
