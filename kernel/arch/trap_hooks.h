@@ -11,7 +11,7 @@
 
 namespace pagoda::trap {
 
-// The running process's trap frame (for a trap from user mode).
+// The running process's trap frame (for a trap from user mode). Called with interrupts off.
 arch::TrapFrame& current_frame();
 // A system call from user mode; the frame's pc already points past the call instruction.
 void user_syscall();
@@ -25,7 +25,7 @@ void timer_tick();
 void user_trap_done(bool timer);
 void kernel_trap_done(bool timer);
 
-// What the return to user mode needs from the running process.
+// What the return to user mode needs from the running process. Called with interrupts off.
 struct UserReturn {
   arch::TrapFrame* frame;
   uint64_t kernel_sp;         // top of its kernel stack

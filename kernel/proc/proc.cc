@@ -153,6 +153,10 @@ Proc* myproc() {
   return p;
 }
 
+Proc* myproc_intr_off() {
+  return mycpu()->proc;
+}
+
 int proc_slot(const Proc* p) {
   return static_cast<int>(p - g_procs);
 }

@@ -42,6 +42,8 @@ struct Proc {
 };
 
 Proc* myproc();
+// myproc() for a caller whose interrupts are already off (the trap path): no push_off/pop_off.
+Proc* myproc_intr_off();
 bool killed(Proc* p);
 void set_killed(Proc* p);
 

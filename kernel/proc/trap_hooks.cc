@@ -10,7 +10,7 @@
 namespace pagoda {
 
 arch::TrapFrame& trap::current_frame() {
-  return *myproc()->trapframe;
+  return *myproc_intr_off()->trapframe;
 }
 
 void trap::user_syscall() {
@@ -35,7 +35,7 @@ void trap::kernel_trap_done(bool timer) {
 }
 
 trap::UserReturn trap::user_return_state() {
-  Proc* p = myproc();
+  Proc* p = myproc_intr_off();
   return {p->trapframe, p->kstack + arch::kPageSize, proc_user_satp(p)};
 }
 

@@ -103,9 +103,10 @@ extern "C" [[noreturn]] void usertrap() {
 
 // Back to user space: the trampoline's userret switches to the user page table. xv6: usertrapret
 void usertrapret() {
-  trap::UserReturn ret = trap::user_return_state();
-  // Until sret, a trap would go to uservec with kernel state: keep interrupts off.
+  // Until sret, a trap would go to uservec with kernel state: keep interrupts off. Off first, so
+  // that the kernel can name the running process without push_off/pop_off.
   riscv::intr_off();
+  trap::UserReturn ret = trap::user_return_state();
   uint64_t trampoline_uservec = riscv::kTrampoline + (reinterpret_cast<uint64_t>(uservec) -
                                                       reinterpret_cast<uint64_t>(trampoline));
   riscv::w_stvec(trampoline_uservec);
