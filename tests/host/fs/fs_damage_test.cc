@@ -48,17 +48,8 @@ class FsDamageTest : public FsFixture {
     held_.clear();
   }
 
-  // The names in directory path (every entry with a nonzero inode number), or false.
   bool list(const std::string& path, std::vector<std::string>* names) {
-    std::vector<uint8_t> bytes;
-    if (!get_file(path, &bytes)) return false;
-    names->clear();
-    for (size_t off = 0; off + sizeof(dirent) <= bytes.size(); off += sizeof(dirent)) {
-      dirent de;
-      std::memcpy(&de, bytes.data() + off, sizeof(de));
-      if (de.inum != 0) names->push_back(std::string(de.name, strnlen(de.name, DIRSIZ)));
-    }
-    return true;
+    return directory_names(path, names);
   }
   int count_named(const std::string& dir, const std::string& name) {
     std::vector<std::string> names;
@@ -274,19 +265,12 @@ class FsCorruptionTest : public FsFixture {
     return out;
   }
 
+  // The names worth descending into: no ".", "..", empty or slash-bearing (damaged) names.
   bool list_names(const std::string& path, std::vector<std::string>* names) {
-    std::vector<uint8_t> bytes;
-    if (!get_file(path, &bytes)) return false;
-    names->clear();
-    for (size_t off = 0; off + sizeof(dirent) <= bytes.size(); off += sizeof(dirent)) {
-      dirent de;
-      std::memcpy(&de, bytes.data() + off, sizeof(de));
-      std::string name(de.name, strnlen(de.name, DIRSIZ));
-      if (de.inum != 0 && name != "." && name != ".." && name.find('/') == std::string::npos &&
-          !name.empty()) {
-        names->push_back(name);
-      }
-    }
+    if (!directory_names(path, names)) return false;
+    std::erase_if(*names, [](const std::string& name) {
+      return name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos;
+    });
     return true;
   }
 };

@@ -168,6 +168,19 @@ class FsFixture : public ::testing::Test {
     close(fd);
     return true;
   }
+  // The names in directory path (every entry with a nonzero inode number), or false if the
+  // directory cannot be read.
+  bool directory_names(const std::string& path, std::vector<std::string>* names) {
+    std::vector<uint8_t> bytes;
+    if (!get_file(path, &bytes)) return false;
+    names->clear();
+    for (size_t off = 0; off + sizeof(dirent) <= bytes.size(); off += sizeof(dirent)) {
+      dirent de;
+      std::memcpy(&de, bytes.data() + off, sizeof(de));
+      if (de.inum != 0) names->push_back(std::string(de.name, strnlen(de.name, DIRSIZ)));
+    }
+    return true;
+  }
 
   static std::vector<std::string> fsck_problems() { return fsck::check(disk()).problems; }
 
