@@ -10,7 +10,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs_init.h"
 #include "kernel/lib/fdt.h"
-#include "kernel/mm/kernel_memory.h"
+#include "kernel/kmem/kernel_memory.h"
 #include "kernel/proc/proc.h"
 #include "kernel/sync/print.h"
 

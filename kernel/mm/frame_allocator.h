@@ -1,7 +1,7 @@
 // FrameAllocator<Lock>: the physical page allocator (xv6 kalloc.c). Free frames form a list
 // threaded through the frames themselves; a frame is reached at pa + virt_offset (the kernel's
 // direct map: offset 0; host tests: a host buffer). It is a PhysMemory, so page tables can use it
-// directly. The kernel-wide instance lives in kernel/mm/kernel_* (kernel core).
+// directly. The kernel-wide instance is kernel/kmem/kernel_memory.h's.
 #pragma once
 
 #include <cstdint>

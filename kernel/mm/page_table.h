@@ -301,8 +301,10 @@ class PageTable {
   }
 
   // `table` is the table at `level` covering [start, end), or nullptr if it does not exist yet.
-  Result<uint64_t> count_missing(const Pte* table, int level, uint64_t start, uint64_t end,
-                                 bool must_be_unmapped) const {
+  // Not inlined into itself: GCC unrolls the recursion into one large frame per level, and this
+  // runs on a one-page kernel stack under exec.
+  [[gnu::noinline]] Result<uint64_t> count_missing(const Pte* table, int level, uint64_t start,
+                                                   uint64_t end, bool must_be_unmapped) const {
     if (level == 0) {
       if (table != nullptr && must_be_unmapped) {
         for (uint64_t va = start; va < end; va += kPageSize) {

@@ -34,6 +34,7 @@ class RegionList {
   const Region& operator[](size_t i) const { return regions_[i]; }
   const Region* begin() const { return regions_; }
   const Region* end() const { return regions_ + count_; }
+  void clear() { count_ = 0; }
 
   // The region containing va, or nullptr.
   const Region* find(VirtAddr va) const {

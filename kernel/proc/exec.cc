@@ -7,21 +7,20 @@
 #include "kernel/arch/arch.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
+#include "kernel/kmem/kernel_memory.h"
 #include "kernel/lib/string.h"
-#include "kernel/mm/kernel_vmprint.h"  // labs
 #include "kernel/param.h"
 #include "kernel/proc/elf.h"
 #include "kernel/proc/proc.h"
+#include "kernel/proc/process_memory.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/proc/sysproc.h"
-#include "kernel/proc/user_space.h"
 #include "kernel/proc/user_stack.h"
 
 namespace pagoda {
 namespace {
 
 using mm::kPageSize;
-using mm::Perm;
 using mm::VirtAddr;
 
 // elf::Reader over a locked inode.
@@ -39,20 +38,19 @@ class InodeReader {
   Inode* ip_;
 };
 
-// Map and fill one segment of `as`. xv6: the loop in exec, loadseg
-Status load_segment(UserAddressSpace& as, InodeReader& reader, const elf::Segment& seg) {
-  PAGODA_TRY(as.grow(seg.vaddr + seg.memsz, seg.perm));
+// Map and fill one segment. xv6: the loop in exec, loadseg
+Status load_segment(ProcessMemory& memory, InodeReader& reader, const elf::Segment& seg) {
+  PAGODA_TRY(memory.map_segment(seg.vaddr, seg.memsz, seg.perm));
   for (uint64_t done = 0; done < seg.filesz; done += kPageSize) {
-    auto pa = as.table().translate(VirtAddr(seg.vaddr + done));
-    if (!pa.ok()) return pa.error();
+    void* page = PAGODA_TRY(memory.loading_page(VirtAddr(seg.vaddr + done)));
     uint64_t n = seg.filesz - done < kPageSize ? seg.filesz - done : kPageSize;
-    if (!reader.read(kernel_memory().ptr(*pa), seg.offset + done, n)) return Error::kInvalid;
+    if (!reader.read(page, seg.offset + done, n)) return Error::kInvalid;
   }
   return {};
 }
 
-// Read the program into `as`; returns the entry point. Runs inside a file-system transaction.
-Result<uint64_t> load_program(UserAddressSpace& as, const char* path) {
+// Read the program into `memory`; returns the entry point. Runs inside a file-system transaction.
+Result<uint64_t> load_program(ProcessMemory& memory, const char* path) {
   Inode* ip = namei(path);
   if (ip == nullptr) return Error::kNotFound;
   ilock(ip);
@@ -61,11 +59,11 @@ Result<uint64_t> load_program(UserAddressSpace& as, const char* path) {
   elf::Image image;
   Status status = elf::parse(reader, arch::kTrapframe - 2 * kPageSize, image);
   for (int i = 0; status.ok() && i < image.count; ++i) {
-    if (as.size() > image.segments[i].vaddr) {
+    if (memory.size() > image.segments[i].vaddr) {
       status = Error::kInvalid;  // parse() sorts; a shared page is refused there too
       break;
     }
-    status = load_segment(as, reader, image.segments[i]);
+    status = load_segment(memory, reader, image.segments[i]);
   }
   iunlockput(ip);
   if (!status.ok()) return status.error();
@@ -84,37 +82,31 @@ const char* last_component(const char* path) {
 int exec(const char* path, const char* const* argv, int argc) {
   if (argc < 0 || argc > MAXARG) return -1;
   Proc* p = myproc();
-  auto fresh = user_space_new(p);
-  if (!fresh.ok()) return -1;
-  UserAddressSpace as = std::move(fresh).value();
-
-  begin_op();
-  auto entry = load_program(as, path);
-  end_op();
-  if (!entry.ok()) {
-    user_space_discard(p, as);  // labs: and its kernel table
+  ProcessMemory memory;
+  if (!memory.open(mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)), p->kstack).ok()) {
     return -1;
   }
 
-  // A guard page (no U: user access faults) and one stack page. xv6: USERSTACK = 1
-  uint64_t stack_guard = mm::page_round_up(as.size());
+  begin_op();
+  auto entry = load_program(memory, path);
+  end_op();
+  // A guard page (no U: user access faults) and one stack page, then the arguments.
   Result<uint64_t> sp = Error::kNoMemory;
-  if (as.grow(stack_guard + 2 * kPageSize, Perm::kRead | Perm::kWrite).ok() &&
-      as.clear_user(VirtAddr(stack_guard)).ok()) {
-    uint64_t top = stack_guard + 2 * kPageSize;
-    sp = push_args(as, top, top - kPageSize, argv, argc);
+  if (entry.ok()) {
+    auto top = memory.map_stack();
+    sp = top.ok() ? push_args(memory, *top, *top - kPageSize, argv, argc) : top;
   }
   if (!sp.ok()) {
-    user_space_discard(p, as);  // labs: and its kernel table
+    memory.destroy();  // and its kernel table
     return -1;
   }
 
   // Commit: nothing can fail from here on.
   safestrcpy(p->name, last_component(path), sizeof(p->name));
-  user_space_commit(p, std::move(as));
+  p->memory.replace(std::move(memory));
   arch::set_user_entry(*p->trapframe, *entry, *sp);
   arch::set_user_argv(*p->trapframe, *sp);
-  if (p->pid == 1) vmprint(p->space->as.table());  // labs: page-table lab part 1
+  if (p->pid == 1) vmprint(p->memory.user_table());  // labs: page-table lab part 1
   return argc;
 }
 

@@ -10,9 +10,7 @@
 #include "kernel/fs/log.h"
 #include "kernel/lib/panic.h"
 #include "kernel/lib/string.h"
-#include "kernel/mm/kernel_process_table.h"  // labs
 #include "kernel/proc/sysproc.h"
-#include "kernel/proc/user_space.h"
 #include "kernel/sync/print.h"
 
 extern "C" {
@@ -40,7 +38,7 @@ int alloc_pid() {
 
 // Free everything p owns and mark it unused. Caller holds p->lock. xv6: freeproc
 void free_proc_locked(Proc* p) {
-  user_space_release(p);
+  p->memory.destroy();
   if (p->trapframe != nullptr) {
     kernel_memory().free_page(mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
   }
@@ -80,8 +78,7 @@ Proc* alloc_proc() {
   }
   p->trapframe = static_cast<arch::TrapFrame*>(kernel_memory().ptr(*frame));
   memset(p->trapframe, 0, sizeof(arch::TrapFrame));
-  auto space = user_space_new(p);
-  if (!space.ok() || !user_space_attach(p, std::move(space).value()).ok()) {
+  if (!p->memory.open(*frame, p->kstack).ok()) {
     free_proc_locked(p);
     p->lock.release();
     return nullptr;
@@ -173,9 +170,10 @@ void user_init() {
   // One page at address 0 holding initcode, which execs /init. xv6: userinit, uvmfirst
   uint64_t size = static_cast<uint64_t>(initcode_end - initcode_start);
   if (size > arch::kPageSize) panic("user_init: initcode is %lu bytes", size);
-  UserAddressSpace& as = p->space->as;
-  if (!as.grow(arch::kPageSize, mm::Perm::kRead | mm::Perm::kWrite | mm::Perm::kExec).ok() ||
-      !as.copy_out(mm::VirtAddr(0), initcode_start, size).ok()) {
+  ProcessMemory& memory = p->memory;
+  if (!memory.map_segment(0, arch::kPageSize, mm::Perm::kRead | mm::Perm::kWrite | mm::Perm::kExec)
+           .ok() ||
+      !memory.copy_out(0, initcode_start, size).ok()) {
     panic("user_init: cannot load initcode");
   }
   arch::set_user_entry(*p->trapframe, 0, arch::kPageSize);
@@ -185,32 +183,11 @@ void user_init() {
   p->lock.release();
 }
 
-Status grow_proc(int64_t n) {
-  UserAddressSpace& as = myproc()->space->as;
-  uint64_t size = as.size();
-  if (n > 0) {
-    if (static_cast<uint64_t>(n) > arch::kTrapframe - size) return Error::kNoMemory;
-    // More new pages than are free cannot fit: refuse now rather than after taking all of RAM.
-    // Only a hint (others allocate concurrently); grow still fails cleanly if memory runs out.
-    const uint64_t new_pages =
-        (mm::page_round_up(size + static_cast<uint64_t>(n)) - mm::page_round_up(size)) /
-        arch::kPageSize;
-    if (new_pages > free_memory_bytes() / arch::kPageSize) return Error::kNoMemory;
-    return as.grow(size + static_cast<uint64_t>(n), mm::Perm::kRead | mm::Perm::kWrite);
-  }
-  if (n < 0) {
-    uint64_t dec = 0 - static_cast<uint64_t>(n);
-    if (dec > size) return Error::kOutOfRange;
-    as.shrink(size - dec);
-  }
-  return {};
-}
-
 int fork() {
   Proc* p = myproc();
   Proc* np = alloc_proc();
   if (np == nullptr) return -1;
-  if (!p->space->as.copy_to(np->space->as).ok()) {
+  if (!p->memory.copy_to(np->memory).ok()) {
     free_proc_locked(np);
     np->lock.release();
     return -1;
@@ -274,7 +251,7 @@ int wait(uint64_t status_addr) {
       if (child.state == ProcState::kZombie) {
         int pid = child.pid;
         if (status_addr != 0 &&
-            !user_copy_out(p, status_addr, &child.xstate, sizeof(child.xstate)).ok()) {
+            !p->memory.copy_out(status_addr, &child.xstate, sizeof(child.xstate)).ok()) {
           return -1;
         }
         free_proc_locked(&child);
@@ -301,9 +278,9 @@ void scheduler() {
       // The process releases its lock and re-acquires it before switching back here.
       p.state = ProcState::kRunning;
       c->proc = &p;
-      user_space_switch_kernel(&p);
+      p.memory.load_kernel_table();
       arch::swtch(&c->context, &p.context);
-      user_space_switch_kernel(nullptr);
+      ProcessMemory::unload_kernel_table();
       c->proc = nullptr;
       found = true;
     }
@@ -384,13 +361,13 @@ bool killed(Proc* p) {
 }
 
 Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len) {
-  if (user_dst) return user_copy_out(myproc(), dst, src, len);
+  if (user_dst) return myproc()->memory.copy_out(dst, src, len);
   memmove(reinterpret_cast<void*>(dst), src, len);
   return {};
 }
 
 Status either_copyin(void* dst, bool user_src, uint64_t src, uint64_t len) {
-  if (user_src) return user_copy_in(myproc(), dst, src, len);
+  if (user_src) return myproc()->memory.copy_in(dst, src, len);
   memmove(dst, reinterpret_cast<const void*>(src), len);
   return {};
 }
@@ -401,9 +378,7 @@ void procdump() {
   for (Proc& p : g_procs) {
     if (p.state == ProcState::kUnused) continue;
     kprintf("%d %s %s\n", p.pid, state_name(p.state), p.name);
-#if PAGODA_PER_PROCESS_KPT  // labs: what p's kernel page table maps (stacks, user mirror)
-    dump_process_kernel_table(proc_slot(&p), p.space != nullptr ? &p.space->as : nullptr);
-#endif
+    p.memory.dump_kernel_table(proc_slot(&p));  // labs: per-process design only
   }
 }
 

@@ -7,6 +7,7 @@
 #include "kernel/lib/result.h"
 #include "kernel/param.h"
 #include "kernel/proc/cpu.h"
+#include "kernel/proc/process_memory.h"
 #include "kernel/sync/spinlock.h"
 #include "kernel/sync/wait.h"
 
@@ -14,7 +15,6 @@ namespace pagoda {
 
 struct File;
 struct Inode;
-struct UserSpace;  // kernel/mm/kernel_memory.h: the process's user address space
 
 enum class ProcState : uint8_t { kUnused, kUsed, kSleeping, kRunnable, kRunning, kZombie };
 
@@ -33,7 +33,7 @@ struct Proc {
 
   // Private to the process; no lock needed.
   uint64_t kstack = 0;                   // virtual address of the kernel stack
-  UserSpace* space = nullptr;            // user memory; the only way to its page table
+  ProcessMemory memory;                  // user memory, its regions and kernel table
   arch::TrapFrame* trapframe = nullptr;  // for the trampoline
   arch::Context context{};               // swtch() here to run the process
   File* ofile[NOFILE] = {};
@@ -63,10 +63,9 @@ int fork();                     // child's pid, or -1
 [[noreturn]] void exit(int status);
 int wait(uint64_t status_addr);  // user address for the status, or 0
 int kill(int pid);
-Status grow_proc(int64_t n);  // xv6 growproc
-void procdump();              // ^P: list processes
-uint64_t count_procs();       // processes not UNUSED (sysinfo)
+void procdump();         // ^P: list processes
+uint64_t count_procs();  // processes not UNUSED (sysinfo)
 
-int proc_slot(const Proc* p);  // index in the process table (kernel stack, space slot)
+int proc_slot(const Proc* p);  // index in the process table (kernel stack)
 
 }  // namespace pagoda

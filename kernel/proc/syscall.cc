@@ -4,7 +4,6 @@
 #include "kernel/fs/sysfile.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/sysproc.h"
-#include "kernel/proc/user_space.h"
 #include "kernel/sync/print.h"
 #include "kernel/syscall.h"
 
@@ -65,15 +64,14 @@ Result<uint64_t> arg_str(int n, char* buf, uint64_t max) {
 }
 
 Status fetch_addr(uint64_t addr, uint64_t* out) {
-  return user_copy_in(myproc(), out, addr, sizeof(*out));
+  return myproc()->memory.copy_in(out, addr, sizeof(*out));
 }
 
 Result<uint64_t> fetch_str(uint64_t addr, char* buf, uint64_t max) {
-  return user_copy_in_str(myproc(), buf, addr, max);
+  return myproc()->memory.copy_in_str(buf, addr, max);
 }
 
-void syscall() {
-  Proc* p = myproc();
+void syscall(Proc* p) {
   uint64_t num = arch::syscall_number(*p->trapframe);
   if (num < sizeof(kSyscalls.entries) / sizeof(kSyscalls.entries[0]) &&
       kSyscalls.entries[num] != nullptr) {

@@ -7,6 +7,8 @@
 
 namespace pagoda {
 
+struct Proc;
+
 // The n-th system-call argument (a0..a5) of the current process.
 uint64_t arg_raw(int n);
 int arg_int(int n);
@@ -18,7 +20,7 @@ Result<uint64_t> arg_str(int n, char* buf, uint64_t max);
 Status fetch_addr(uint64_t addr, uint64_t* out);
 Result<uint64_t> fetch_str(uint64_t addr, char* buf, uint64_t max);
 
-// Dispatch the system call in the current process's trapframe (a7), result to a0.
-void syscall();
+// Dispatch the system call in the trapframe (a7) of p, the current process; result to a0.
+void syscall(Proc* p);
 
 }  // namespace pagoda

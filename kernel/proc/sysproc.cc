@@ -2,11 +2,12 @@
 #include "kernel/proc/sysproc.h"
 
 #include "kernel/arch/arch.h"
+#include "kernel/kmem/kernel_memory.h"
 #include "kernel/proc/clock.h"
 #include "kernel/proc/exec.h"
 #include "kernel/proc/proc.h"
+#include "kernel/proc/process_memory.h"
 #include "kernel/proc/syscall.h"
-#include "kernel/proc/user_space.h"
 #include "kernel/sync/print.h"
 #include "kernel/sync/spinlock.h"
 #include "kernel/sysinfo.h"
@@ -35,8 +36,9 @@ int64_t sys_getpid() {
 
 int64_t sys_sbrk() {
   int64_t n = arg_int(0);
-  uint64_t old = myproc()->space->as.size();
-  if (!grow_proc(n).ok()) return -1;
+  ProcessMemory& memory = myproc()->memory;
+  uint64_t old = memory.size();
+  if (!memory.grow_by(n).ok()) return -1;
   return static_cast<int64_t>(old);
 }
 
@@ -61,13 +63,12 @@ int64_t sys_sysinfo() {
   struct sysinfo info {};
   info.freemem = free_memory_bytes();
   info.nproc = count_procs();
-  if (!user_copy_out(myproc(), arg_addr(0), &info, sizeof(info)).ok()) return -1;
+  if (!myproc()->memory.copy_out(arg_addr(0), &info, sizeof(info)).ok()) return -1;
   return 0;
 }
 
 int64_t sys_kpgtbl() {
-  Proc* p = myproc();
-  p->space->as.table().print([](const char* line) { kprintf("%s\n", line); });
+  vmprint(myproc()->memory.user_table());
   return 0;
 }
 
@@ -75,7 +76,7 @@ int64_t sys_kpgtbl() {
 void power_off(int code) {
   kvm_init_hart();  // labs: a per-process kernel table does not map the test device
   arch::machine_exit(code);
-  user_space_switch_kernel(myproc());
+  myproc()->memory.load_kernel_table();  // still running: QEMU refused to power off
 }
 
 int64_t sys_halt() {
@@ -91,7 +92,7 @@ int64_t sys_copystats() {
   struct copystats stats {};
   stats.copyin = copy_in_calls();
   stats.copyinstr = copy_in_str_calls();
-  if (!user_copy_out(myproc(), arg_addr(0), &stats, sizeof(stats)).ok()) return -1;
+  if (!myproc()->memory.copy_out(arg_addr(0), &stats, sizeof(stats)).ok()) return -1;
   return 0;
 }
 

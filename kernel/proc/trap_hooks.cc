@@ -4,7 +4,6 @@
 
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
-#include "kernel/proc/user_space.h"
 #include "kernel/sync/print.h"
 
 namespace pagoda {
@@ -14,9 +13,10 @@ arch::TrapFrame& trap::current_frame() {
 }
 
 void trap::user_syscall() {
-  if (killed(myproc())) exit(-1);
+  Proc* p = myproc_intr_off();  // the trap path enters with interrupts off
+  if (killed(p)) exit(-1);
   arch::intr_on();  // the trap state is saved: interrupts are fine now
-  syscall();
+  syscall(p);
 }
 
 void trap::user_fault(const char* what, uint64_t addr, uint64_t pc) {
@@ -36,7 +36,7 @@ void trap::kernel_trap_done(bool timer) {
 
 trap::UserReturn trap::user_return_state() {
   Proc* p = myproc_intr_off();
-  return {p->trapframe, p->kstack + arch::kPageSize, proc_user_satp(p)};
+  return {p->trapframe, p->kstack + arch::kPageSize, p->memory.user_token()};
 }
 
 }  // namespace pagoda

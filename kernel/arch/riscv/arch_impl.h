@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "kernel/arch/riscv/csr.h"
+#include "kernel/arch/riscv/kernel_map.h"
 #include "kernel/arch/riscv/memlayout.h"
 #include "kernel/arch/riscv/plic.h"
 #include "kernel/arch/riscv/sv39.h"
@@ -37,6 +38,22 @@ inline void switch_page_table(uint64_t token) {
   riscv::w_satp(token);
   riscv::sfence_vma();
 }
+// The token of the table this hart translates through now (satp).
+inline uint64_t current_page_table() {
+  return riscv::r_satp();
+}
+// The frame holding the trampoline (mapped at kTrampoline in every table).
+inline mm::PhysAddr trampoline_frame() {
+  return mm::PhysAddr(reinterpret_cast<uint64_t>(trampoline));
+}
+
+// The kernel's tables (kernel_map.h): what the global table maps, the kernel part of a
+// per-process table and its self-check, and where user memory must end so that a mirror of it
+// fits below the kernel's shared mappings.
+using riscv::check_process_kernel_map;
+using riscv::map_kernel;
+using riscv::map_process_kernel;
+inline constexpr uint64_t kUserMirrorLimit = riscv::kUserMirrorLimit;
 
 // Traps and system calls.
 using TrapFrame = riscv::TrapFrame;
@@ -112,6 +129,10 @@ using pagoda::plic_complete;
 // The machine.
 inline constexpr uint64_t kRamBase = riscv::kKernBase;
 inline constexpr uint64_t kRamTop = riscv::kPhysTop;
+// The first address after the kernel image: RAM from here to kRamTop is the frame allocator's.
+inline uint64_t kernel_image_end() {
+  return reinterpret_cast<uint64_t>(end);
+}
 inline constexpr uint64_t kUartBase = riscv::kUart0;
 inline constexpr uint64_t kDiskBase = riscv::kVirtio0;
 // Power off through the virt test device (qemu hw/misc/sifive_test.c): 0x5555 passes; a failure

@@ -1,0 +1,101 @@
+// What the kernel's page tables map on RISC-V (QEMU virt): the global kernel table (xv6: kvmmake)
+// and the shared part of a per-process kernel table (xv6 page-table lab: kvminit per process).
+// Templates over the table type, so that the kernel's instance (kernel/kmem, over the locked frame
+// allocator) instantiates them; the per-process table's mirror of user pages is portable
+// (kernel/mm/kernel_mirror.h). Include kernel/arch/arch.h, not this file.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/arch/riscv/memlayout.h"
+#include "kernel/lib/panic.h"
+#include "kernel/lib/result.h"
+#include "kernel/mm/addr.h"
+#include "kernel/mm/map_error.h"
+#include "kernel/mm/perm.h"
+
+extern "C" {
+extern char end[];         // first address after the kernel image (kernel.ld)
+extern char etext[];       // end of kernel text, page-aligned (kernel.ld)
+extern char trampoline[];  // the trampoline page (trampoline.S)
+}
+
+namespace pagoda::riscv {
+
+inline constexpr mm::Perm kKernelRw = mm::Perm::kRead | mm::Perm::kWrite;
+inline constexpr mm::Perm kKernelRx = mm::Perm::kRead | mm::Perm::kExec;
+
+// User memory must stay below the lowest mapping a per-process kernel table shares with the
+// kernel (the PLIC), or the mirror would collide with it. The test device and CLINT lie below it
+// and are left out of the per-process table (S mode does not touch the CLINT; power-off switches
+// to the global table for the test device).
+inline constexpr uint64_t kUserMirrorLimit = kPlic;
+static_assert(kUserMirrorLimit <= kUart0 && kUserMirrorLimit <= kKernBase);
+
+// The global kernel table: devices, kernel text (R|X), data and the rest of RAM (R|W, never
+// executable), the trampoline. Kernel stacks are mapped by the caller, one per process slot.
+template <class Table>
+mm::MapStatus map_kernel(Table& t) {
+  using mm::map_named;
+  const uint64_t text_end = reinterpret_cast<uint64_t>(etext);
+  PAGODA_TRY(map_named(t, kTestDevice, kPageSize, kTestDevice, kKernelRw, "test device"));
+  PAGODA_TRY(map_named(t, kClint, 0x10000, kClint, kKernelRw, "CLINT"));
+  PAGODA_TRY(map_named(t, kPlic, kPlicSize, kPlic, kKernelRw, "PLIC"));
+  PAGODA_TRY(map_named(t, kUart0, kPageSize, kUart0, kKernelRw, "UART"));
+  PAGODA_TRY(map_named(t, kVirtio0, kPageSize, kVirtio0, kKernelRw, "virtio"));
+  PAGODA_TRY(map_named(t, kKernBase, text_end - kKernBase, kKernBase, kKernelRx, "kernel text"));
+  PAGODA_TRY(map_named(t, text_end, kPhysTop - text_end, text_end, kKernelRw, "kernel data"));
+  PAGODA_TRY(map_named(t, kTrampoline, kPageSize, reinterpret_cast<uint64_t>(trampoline), kKernelRx,
+                       "trampoline"));
+  return {};
+}
+
+// The kernel part of a per-process kernel table: the devices S mode uses, each with its own
+// tables here (they share root entry 0 with the user mirror, so that root entry cannot be
+// borrowed); kernel text and all of RAM as the global table's subtree, shared and never freed
+// through here; the trampoline; and the one kernel stack at kstack_va, nobody else's.
+template <class Table>
+mm::MapStatus map_process_kernel(Table& t, const Table& global, uint64_t kstack_va) {
+  using mm::map_named;
+  auto kstack_pa = global.translate(mm::VirtAddr(kstack_va));
+  if (!kstack_pa.ok()) panic("map_process_kernel: no kernel stack at 0x%lx", kstack_va);
+  PAGODA_TRY(map_named(t, kPlic, kPlicSize, kPlic, kKernelRw, "PLIC"));
+  PAGODA_TRY(map_named(t, kUart0, kPageSize, kUart0, kKernelRw, "UART"));
+  PAGODA_TRY(map_named(t, kVirtio0, kPageSize, kVirtio0, kKernelRw, "virtio"));
+  const Status lent = t.borrow(mm::VirtAddr(kKernBase), global);
+  if (!lent.ok()) return mm::MapError{lent.error(), mm::VirtAddr(kKernBase), "kernel and RAM"};
+  PAGODA_TRY(map_named(t, kTrampoline, kPageSize, reinterpret_cast<uint64_t>(trampoline), kKernelRx,
+                       "trampoline"));
+  PAGODA_TRY(map_named(t, kstack_va, kPageSize, kstack_pa->value(), kKernelRw, "kernel stack"));
+  return {};
+}
+
+// Self-check of a table map_process_kernel built (at every fork and exec): what the kernel
+// reaches while a process runs translates as in the global table; the test device, the CLINT
+// and the guard page below the stack do not. A failure is a kernel bug: panic.
+template <class Table>
+void check_process_kernel_map(const Table& t, const Table& global, uint64_t kstack_va) {
+  const uint64_t shared[] = {kKernBase,
+                             reinterpret_cast<uint64_t>(etext),
+                             reinterpret_cast<uint64_t>(end) - 8,
+                             kPhysTop - kPageSize,
+                             kPlic,
+                             kPlic + kPlicSize - kPageSize,
+                             kUart0,
+                             kVirtio0,
+                             kTrampoline,
+                             kstack_va};
+  for (uint64_t va : shared) {
+    auto mine = t.translate(mm::VirtAddr(va));
+    auto theirs = global.translate(mm::VirtAddr(va));
+    if (!mine.ok() || !theirs.ok() || *mine != *theirs) {
+      panic("process kernel table: 0x%lx differs from the global table", va);
+    }
+  }
+  const uint64_t absent[] = {kTestDevice, kClint, kstack_va - kPageSize};
+  for (uint64_t va : absent) {
+    if (t.translate(mm::VirtAddr(va)).ok()) panic("process kernel table: 0x%lx is mapped", va);
+  }
+}
+
+}  // namespace pagoda::riscv
