@@ -81,15 +81,19 @@ inline void encode_superblock(const FsFormat& f, const superblock& s, uint8_t* b
 // the sums here cannot wrap.
 inline const char* layout_problem(const FsFormat& f, const superblock& s) {
   if (f.has_magic) return nullptr;
+  // k blocks hold n entries the way mkfs sizes them when ceil(n / per) <= k <= n / per + 1, that
+  // is (k - 1) * per <= n <= k * per: multiplications only (no 64-bit division on i386).
+  auto mkfs_sized = [](uint64_t k, uint64_t n, uint64_t per) {
+    return k >= 1 && (k - 1) * per <= n && n <= k * per;
+  };
   const uint64_t data_start = uint64_t{s.size} - s.nblocks;
   const uint64_t inode_blocks = s.inodestart < s.bmapstart ? s.bmapstart - s.inodestart : 0;
   const uint64_t bitmap_blocks = s.bmapstart < data_start ? data_start - s.bmapstart : 0;
-  const uint64_t ipb = f.inodes_per_block(), bpb = f.bits_per_block();
   if (s.logstart != 2) return "the log does not start at block 2";
   if (uint64_t{s.logstart} + s.nlog != s.inodestart) return "the inodes do not follow the log";
-  if (inode_blocks < (s.ninodes + ipb - 1) / ipb || inode_blocks > s.ninodes / ipb + 1)
+  if (!mkfs_sized(inode_blocks, s.ninodes, f.inodes_per_block()))
     return "the inode blocks do not fit ninodes";
-  if (bitmap_blocks < (s.size + bpb - 1) / bpb || bitmap_blocks > s.size / bpb + 1)
+  if (!mkfs_sized(bitmap_blocks, s.size, f.bits_per_block()))
     return "the bitmap blocks do not fit the size";
   return nullptr;
 }
