@@ -1,5 +1,8 @@
-/* xv6 ABI: the on-disk file-system format of xv6-riscv, byte for byte.
-   Shared by the kernel's file system, mkfs and fsck. C and C++.
+/* xv6 ABI: the on-disk file-system format, byte for byte: xv6-riscv's by default, xv6-x86's when
+   the build defines PAGODA_FS_FORMAT_XV6_X86=1 (512-byte blocks, a superblock without magic).
+   Shared by the kernel's file system, user programs, mkfs and fsck. C and C++. The macros below
+   describe the format this build uses; the host tools take either at run time through
+   kernel/fs/format.h (FsFormat), which also says how the two differ.
 
    Disk layout:
    [ boot block | super block | log | inode blocks | free bit map | data blocks ] */
@@ -8,11 +11,22 @@
 
 #include "kernel/types.h"
 
-#define ROOTINO 1  /* root i-number */
-#define BSIZE 1024 /* block size */
+#ifndef PAGODA_FS_FORMAT_XV6_X86
+#define PAGODA_FS_FORMAT_XV6_X86 0
+#endif
 
+#define ROOTINO 1 /* root i-number */
+#if PAGODA_FS_FORMAT_XV6_X86
+#define BSIZE 512 /* block size */
+#else
+#define BSIZE 1024
+#endif
+
+/* The superblock's fields, as the file system keeps them in memory. On disk xv6-riscv stores
+   exactly this in block 1; xv6-x86 stores the seven words after magic (it has no magic number).
+   kernel/fs/format.h decode_superblock/encode_superblock convert. */
 struct superblock {
-  uint magic;      /* Must be FSMAGIC */
+  uint magic;      /* Must be FSMAGIC (0 for a format without one) */
   uint size;       /* Size of file system image (blocks) */
   uint nblocks;    /* Number of data blocks */
   uint ninodes;    /* Number of inodes. */

@@ -1,4 +1,5 @@
-/* xv6 ABI: struct stat as fstat(2) fills it. C and C++. */
+/* xv6 ABI: struct stat as fstat(2) fills it. C and C++. Each architecture has xv6's own layout
+   (the kernel fills it field by field, kernel/fs/inode.cc stati, so one code path serves both). */
 #ifndef PAGODA_KERNEL_STAT_H
 #define PAGODA_KERNEL_STAT_H
 
@@ -8,12 +9,22 @@
 #define T_FILE 2   /* File */
 #define T_DEVICE 3 /* Device */
 
-struct stat {
+#if defined(PAGODA_ARCH_X86)
+struct stat {  /* xv6-x86 */
+  short type;  /* Type of file */
+  int dev;     /* File system's disk device */
+  uint ino;    /* Inode number */
+  short nlink; /* Number of links to file */
+  uint size;   /* Size of file in bytes */
+};
+#else
+struct stat {  /* xv6-riscv */
   int dev;     /* File system's disk device */
   uint ino;    /* Inode number */
   short type;  /* Type of file */
   short nlink; /* Number of links to file */
   uint64 size; /* Size of file in bytes */
 };
+#endif
 
 #endif

@@ -2,6 +2,7 @@
 #include "kernel/fs/block_alloc.h"
 
 #include "kernel/fs/buf.h"
+#include "kernel/fs/format.h"
 #include "kernel/fs/log.h"
 #include "kernel/sync/print.h"
 #include "kernel/lib/string.h"
@@ -23,7 +24,7 @@ const superblock& fs_superblock() {
 }
 
 const char* superblock_problem(const superblock& s, uint64_t disk_blocks) {
-  if (s.magic != FSMAGIC) return "bad magic number";
+  if (kFsFormat.has_magic && s.magic != FSMAGIC) return "bad magic number";
   if (s.size > disk_blocks) return "larger than the disk";
   // Regions in xv6's order, none overlapping the next: boot, superblock, log, inodes, bitmap, data.
   // 64-bit sums, so huge fields cannot wrap round to something that looks right.
@@ -36,7 +37,7 @@ const char* superblock_problem(const superblock& s, uint64_t disk_blocks) {
   if (uint64_t{s.logstart} + s.nlog > s.inodestart) return "log overlaps the inodes";
   if (s.inodestart + inode_blocks > s.bmapstart) return "inodes overlap the bitmap";
   if (s.bmapstart + bitmap_blocks > s.size - s.nblocks) return "bitmap overlaps the data";
-  return nullptr;
+  return layout_problem(kFsFormat, s);  // without a magic number, the geometry must be mkfs's
 }
 
 Status read_superblock(uint32_t dev, uint64_t disk_blocks) {
@@ -48,7 +49,7 @@ Status read_superblock(uint32_t dev, uint64_t disk_blocks) {
   superblock read{};
   {
     BlockRef b(dev, 1);
-    memmove(&read, b.data(), sizeof(read));
+    read = decode_superblock(kFsFormat, b.data());
   }
   if (const char* problem = superblock_problem(read, disk_blocks); problem != nullptr) {
     kprintf("fs: cannot mount device %u: superblock: %s\n", dev, problem);

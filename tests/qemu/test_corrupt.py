@@ -4,7 +4,9 @@ superblock, the log header, an inode block, the root inode, the root directory, 
 indirect block; run ls, cat, echo > file, mkdir, rm. Each boot must either power off by itself
 after saying why (a disk that cannot be mounted) or give a shell that runs every command and halts;
 never a panic, never a hang. The damage is seeded (PAGODA_CORRUPT_SEED, default 15), so a failure
-can be rerun; the summary line counts each outcome."""
+can be rerun; the summary line counts each outcome. The image's format is read from it
+(kernel/fs/format.h): xv6-riscv when block 1 of 1024 bytes starts with FSMAGIC, else xv6-x86
+(512-byte blocks, a superblock of seven words without magic)."""
 # matrix: cpus=1 kpt=per-process timeout=300
 
 import os
@@ -18,8 +20,10 @@ import time
 
 from harness import PROMPT, Qemu, TestFailure, parse_args
 
-BSIZE = 1024
+FSMAGIC = 0x10203040
+BSIZE = 1024  # set by use_format_of
 IPB = BSIZE // 64
+SB_BYTES = 32  # the superblock's size on disk
 NDIRECT = 12
 REGIONS = ["superblock", "log header", "inode block", "root inode", "root directory", "bitmap",
            "indirect block"]
@@ -30,8 +34,19 @@ COMMANDS = ["ls", "cat README", "echo hi > newfile", "cat newfile", "mkdir newdi
             "ls newdir"]
 
 
+def use_format_of(img):
+    """Sets BSIZE, IPB and SB_BYTES from the image's format; its name."""
+    global BSIZE, IPB, SB_BYTES
+    riscv = struct.unpack_from("<I", img, 1024)[0] == FSMAGIC
+    BSIZE, SB_BYTES = (1024, 32) if riscv else (512, 28)
+    IPB = BSIZE // 64
+    return "xv6-riscv" if riscv else "xv6-x86"
+
+
 def superblock(img):
     names = ["magic", "size", "nblocks", "ninodes", "nlog", "logstart", "inodestart", "bmapstart"]
+    if SB_BYTES == 28:  # no magic
+        return dict(zip(names, (0,) + struct.unpack_from("<7I", img, BSIZE)))
     return dict(zip(names, struct.unpack_from("<8I", img, BSIZE)))
 
 
@@ -45,7 +60,7 @@ def dinode(img, sb, inum):
 def region_bytes(img, sb, region, rng):
     """(first byte, length) of the region in the image."""
     if region == "superblock":
-        return BSIZE, 32
+        return BSIZE, SB_BYTES
     if region == "log header":
         return sb["logstart"] * BSIZE, 16  # the count and the first block numbers
     if region == "inode block":  # one holding inodes in use (mkfs allocates them in order)
@@ -135,6 +150,7 @@ def main():
     rng = random.Random(seed)
     with open(args.fs, "rb") as f:
         pristine = f.read()
+    print(f"format {use_format_of(pristine)}")
     tmp = tempfile.mkdtemp(prefix="pagoda-corrupt-")
     counts = {}
     bad = []

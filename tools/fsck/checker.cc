@@ -24,7 +24,6 @@ using fslib::DirEntry;
 using fslib::Image;
 using fslib::InodeReader;
 using fslib::InodeTable;
-using fslib::kBlockSize;
 using fslib::SuperBlock;
 
 std::string str(uint64_t v) {
@@ -47,7 +46,11 @@ struct DirInfo {
 class Checker {
  public:
   Checker(Image image, Report& report)
-      : image_(std::move(image)), sb_(superblock{}), report_(report) {}
+      : image_(std::move(image)),
+        sb_(image_.format(), superblock{}),
+        bs_(image_.format().block_size),
+        max_blocks_(image_.format().max_file_blocks()),
+        report_(report) {}
 
   void run() {
     if (!check_superblock()) return;
@@ -128,11 +131,11 @@ class Checker {
         else
           owner = Claim{inum, p};
       }
-      uint64_t nblocks = (uint64_t{d.size} + kBlockSize - 1) / kBlockSize;
-      if (nblocks > fslib::kMaxFileBlocks) {
+      uint64_t nblocks = (uint64_t{d.size} + bs_ - 1) / bs_;
+      if (nblocks > max_blocks_) {
         problem(who + ": size " + str(d.size) + " exceeds MAXFILE (" +
-                str(uint64_t{fslib::kMaxFileBlocks} * kBlockSize) + " bytes)");
-        nblocks = fslib::kMaxFileBlocks;
+                str(image_.format().max_file_bytes()) + " bytes)");
+        nblocks = max_blocks_;
       }
       std::vector<uint32_t> map = reader_->block_map(d, static_cast<uint32_t>(nblocks));
       for (uint32_t i = 0; i < map.size(); i++)
@@ -163,16 +166,16 @@ class Checker {
 
   // Directory contents, reading only the blocks that are data blocks (others were reported).
   std::vector<uint8_t> contents(const dinode& d) const {
-    uint32_t nblocks = static_cast<uint32_t>(std::min<uint64_t>(
-        (uint64_t{d.size} + kBlockSize - 1) / kBlockSize, fslib::kMaxFileBlocks));
-    uint64_t size = std::min<uint64_t>(d.size, uint64_t{nblocks} * kBlockSize);
+    uint32_t nblocks =
+        static_cast<uint32_t>(std::min<uint64_t>((uint64_t{d.size} + bs_ - 1) / bs_, max_blocks_));
+    uint64_t size = std::min<uint64_t>(d.size, uint64_t{nblocks} * bs_);
     std::vector<uint8_t> out(size, 0);
     std::vector<uint32_t> map = reader_->block_map(d, nblocks);
     for (uint32_t i = 0; i < nblocks; i++) {
       if (!reader_->is_data_block(map[i])) continue;
       fslib::ConstBlock blk = std::as_const(image_).block(map[i]);
-      uint64_t off = uint64_t{i} * kBlockSize;
-      std::copy_n(blk.begin(), std::min<uint64_t>(kBlockSize, size - off),
+      uint64_t off = uint64_t{i} * bs_;
+      std::copy_n(blk.begin(), std::min<uint64_t>(bs_, size - off),
                   out.begin() + static_cast<ptrdiff_t>(off));
     }
     return out;
@@ -274,6 +277,8 @@ class Checker {
 
   Image image_;
   SuperBlock sb_;
+  const uint32_t bs_;          // block size
+  const uint32_t max_blocks_;  // MAXFILE
   Report& report_;
   std::optional<InodeTable> inodes_;
   std::optional<InodeReader> reader_;

@@ -20,10 +20,10 @@ class Bitmap {
 
  private:
   uint8_t byte(uint32_t b) const {
-    return image_.block(sb_.bitmap_block(b))[(b % kBitsPerBlock) / 8];
+    return image_.block(sb_.bitmap_block(b))[(b % sb_.format().bits_per_block()) / 8];
   }
   void set(uint32_t b, bool used) {
-    uint8_t& byte = image_.block(sb_.bitmap_block(b))[(b % kBitsPerBlock) / 8];
+    uint8_t& byte = image_.block(sb_.bitmap_block(b))[(b % sb_.format().bits_per_block()) / 8];
     const auto mask = static_cast<uint8_t>(1u << (b % 8));
     byte = used ? static_cast<uint8_t>(byte | mask) : static_cast<uint8_t>(byte & ~mask);
   }

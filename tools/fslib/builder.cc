@@ -11,19 +11,19 @@ namespace pagoda::fslib {
 
 namespace {
 
-uint64_t blocks_for(uint64_t bytes) {
-  return (bytes + kBlockSize - 1) / kBlockSize;
-}
-
 std::span<const uint8_t> bytes_of(const dirent& de) {
   return {reinterpret_cast<const uint8_t*>(&de), sizeof de};
 }
 
 }  // namespace
 
+uint64_t FsBuilder::blocks_for(uint64_t bytes) const {
+  return (bytes + format().block_size - 1) / format().block_size;
+}
+
 Result<FsBuilder, Failure> FsBuilder::create(const Geometry& g) {
   SuperBlock sb = PAGODA_TRY(SuperBlock::plan(g));
-  Image image(g.size);
+  Image image(*g.format, g.size);
   sb.write(image);
   FsBuilder b(std::move(image), sb);
   uint32_t root = b.alloc_inode(T_DIR);
@@ -33,14 +33,13 @@ Result<FsBuilder, Failure> FsBuilder::create(const Geometry& g) {
   return b;
 }
 
-Result<uint32_t, Failure> FsBuilder::blocks_to_append(uint64_t size, uint64_t len) {
+Result<uint32_t, Failure> FsBuilder::blocks_to_append(uint64_t size, uint64_t len) const {
   uint64_t before = blocks_for(size);
   uint64_t after = blocks_for(size + len);
-  if (after > kMaxFileBlocks)
+  if (after > format().max_file_blocks())
     return fail(Error::kTooBig, std::to_string(size + len) + " bytes exceed MAXFILE (" +
-                                    std::to_string(kMaxFileBlocks) + " blocks, " +
-                                    std::to_string(uint64_t{kMaxFileBlocks} * kBlockSize) +
-                                    " bytes)");
+                                    std::to_string(format().max_file_blocks()) + " blocks, " +
+                                    std::to_string(format().max_file_bytes()) + " bytes)");
   uint32_t indirect = (before <= NDIRECT && after > NDIRECT) ? 1 : 0;
   return static_cast<uint32_t>(after - before) + indirect;
 }
@@ -118,7 +117,7 @@ BasicStatus<Failure> FsBuilder::link(uint32_t dir, std::string_view name, uint32
 Image FsBuilder::finish() && {
   InodeTable inodes(image_, sb_);
   dinode root = inodes.get(ROOTINO);
-  uint64_t rounded = blocks_for(root.size) * kBlockSize;
+  uint64_t rounded = blocks_for(root.size) * format().block_size;
   // The blocks up to the rounded size already exist (append allocates whole blocks), zero-filled.
   root.size = static_cast<uint32_t>(rounded);
   inodes.put(ROOTINO, root);
@@ -142,7 +141,8 @@ void FsBuilder::append(uint32_t inum, std::span<const uint8_t> data) {
   dinode d = inodes.get(inum);
   size_t done = 0;
   while (done < data.size()) {
-    uint32_t fbn = d.size / kBlockSize;
+    const uint32_t bs = format().block_size;
+    uint32_t fbn = d.size / bs;
     uint32_t block;
     if (fbn < NDIRECT) {
       if (d.addrs[fbn] == 0) d.addrs[fbn] = next_block_++;
@@ -156,8 +156,8 @@ void FsBuilder::append(uint32_t inum, std::span<const uint8_t> data) {
         image_.write(d.addrs[NDIRECT], slot, block);
       }
     }
-    uint32_t off = d.size % kBlockSize;
-    size_t n = std::min<size_t>(kBlockSize - off, data.size() - done);
+    uint32_t off = d.size % bs;
+    size_t n = std::min<size_t>(bs - off, data.size() - done);
     std::copy_n(data.begin() + static_cast<ptrdiff_t>(done), n, image_.block(block).begin() + off);
     d.size += static_cast<uint32_t>(n);
     done += n;

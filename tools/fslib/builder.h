@@ -35,6 +35,7 @@ class FsBuilder {
   const SuperBlock& superblock() const { return sb_; }
   uint32_t free_inodes() const { return sb_.ninodes() - next_inode_; }
   uint32_t free_blocks() const { return sb_.size() - next_block_; }
+  const FsFormat& format() const { return sb_.format(); }
 
  private:
   FsBuilder(Image image, const SuperBlock& sb)
@@ -42,7 +43,8 @@ class FsBuilder {
 
   // Blocks that appending `len` bytes to a file of `size` bytes takes (data and indirect), or a
   // failure if the file would exceed MAXFILE blocks.
-  static Result<uint32_t, Failure> blocks_to_append(uint64_t size, uint64_t len);
+  Result<uint32_t, Failure> blocks_to_append(uint64_t size, uint64_t len) const;
+  uint64_t blocks_for(uint64_t bytes) const;
   BasicStatus<Failure> check_entry(uint32_t dir, std::string_view name) const;
   BasicStatus<Failure> reserve(uint32_t inodes, uint32_t blocks) const;
 

@@ -11,10 +11,8 @@
 
 namespace pagoda::fslib {
 
-// The on-disk format is little-endian (RISC-V); the structures are copied as they are.
+// Both formats are little-endian (RISC-V and x86); dinodes and dirents are copied as they are.
 static_assert(std::endian::native == std::endian::little, "the tools assume a little-endian host");
-static_assert(sizeof(dinode) == 64 && kBlockSize % sizeof(dinode) == 0);
-static_assert(sizeof(dirent) == 16 && sizeof(superblock) == 32);
 
 namespace {
 
@@ -40,31 +38,41 @@ class Fd {
 
 }  // namespace
 
-Image::Image(uint32_t nblocks) : bytes_(uint64_t{nblocks} * kBlockSize, 0) {}
+Image::Image(const FsFormat& f, uint32_t nblocks)
+    : format_(&f), bytes_(uint64_t{nblocks} * f.block_size, 0) {}
 
-Result<Image, Failure> Image::load(const std::string& path) {
+Result<Image, Failure> Image::load(const std::string& path, const FsFormat& f) {
+  return from_bytes(PAGODA_TRY(read_bytes(path)), f);
+}
+
+Image Image::from_bytes(std::vector<uint8_t> bytes, const FsFormat& f) {
+  Image image(f);
+  image.bytes_ = std::move(bytes);
+  image.trailing_bytes_ = image.bytes_.size() % f.block_size;
+  image.bytes_.resize(image.bytes_.size() - image.trailing_bytes_);
+  return image;
+}
+
+Result<std::vector<uint8_t>, Failure> Image::read_bytes(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return fail(Error::kIo, errno_text(path));
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return fail(Error::kIo, errno_text(path));
   if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
     return fail(Error::kInvalid, path + ": not a regular file");
-  if (static_cast<uint64_t>(st.st_size) / kBlockSize > UINT32_MAX)
+  if (static_cast<uint64_t>(st.st_size) / 512 > UINT32_MAX)
     return fail(Error::kTooBig, path + ": too large for 32-bit block numbers");
 
-  Image image;
-  image.bytes_.resize(static_cast<size_t>(st.st_size));
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
   size_t done = 0;
-  while (done < image.bytes_.size()) {
-    ssize_t n = ::read(fd.get(), image.bytes_.data() + done, image.bytes_.size() - done);
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return fail(Error::kIo, errno_text(path));
     if (n == 0) return fail(Error::kIo, path + ": file shrank while reading");
     done += static_cast<size_t>(n);
   }
-  image.trailing_bytes_ = image.bytes_.size() % kBlockSize;
-  image.bytes_.resize(image.bytes_.size() - image.trailing_bytes_);
-  return image;
+  return bytes;
 }
 
 BasicStatus<Failure> Image::save(const std::string& path) const {
@@ -90,11 +98,11 @@ BasicStatus<Failure> Image::save(const std::string& path) const {
 }
 
 Block Image::block(uint32_t b) {
-  return Block(checked(b, 0, kBlockSize), kBlockSize);
+  return Block(checked(b, 0, block_size()), block_size());
 }
 
 ConstBlock Image::block(uint32_t b) const {
-  return ConstBlock(checked(b, 0, kBlockSize), kBlockSize);
+  return ConstBlock(checked(b, 0, block_size()), block_size());
 }
 
 uint8_t* Image::checked(uint32_t b, uint32_t offset, size_t len) {
@@ -102,10 +110,10 @@ uint8_t* Image::checked(uint32_t b, uint32_t offset, size_t len) {
 }
 
 const uint8_t* Image::checked(uint32_t b, uint32_t offset, size_t len) const {
-  if (!contains(b) || offset + len > kBlockSize)
+  if (!contains(b) || offset + len > block_size())
     throw std::out_of_range("block " + std::to_string(b) + " offset " + std::to_string(offset) +
                             " outside the image");
-  return bytes_.data() + uint64_t{b} * kBlockSize + offset;
+  return bytes_.data() + uint64_t{b} * block_size() + offset;
 }
 
 }  // namespace pagoda::fslib

@@ -11,29 +11,33 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernel/fs.h"
+#include "kernel/fs/format.h"
 #include "tools/fslib/failure.h"
 
 namespace pagoda::fslib {
 
-inline constexpr uint32_t kBlockSize = BSIZE;
-using Block = std::span<uint8_t, kBlockSize>;
-using ConstBlock = std::span<const uint8_t, kBlockSize>;
+// One block: format().block_size bytes.
+using Block = std::span<uint8_t>;
+using ConstBlock = std::span<const uint8_t>;
 
 class Image {
  public:
-  // A zero-filled image of `nblocks` blocks.
-  explicit Image(uint32_t nblocks);
+  // A zero-filled image of `nblocks` blocks of format f.
+  Image(const FsFormat& f, uint32_t nblocks);
 
-  // Reads the whole file (opened read-only). A trailing partial block is dropped and its length
-  // reported by trailing_bytes().
-  static Result<Image, Failure> load(const std::string& path);
+  // Reads the whole file (opened read-only); read_bytes then from_bytes. A trailing partial
+  // block is dropped and its length reported by trailing_bytes().
+  static Result<Image, Failure> load(const std::string& path, const FsFormat& f);
+  static Result<std::vector<uint8_t>, Failure> read_bytes(const std::string& path);
+  static Image from_bytes(std::vector<uint8_t> bytes, const FsFormat& f);
 
   // Writes the image to `path` through a temporary file in the same directory and a rename, so
   // `path` is either the old file or the complete new image, never a partial one.
   BasicStatus<Failure> save(const std::string& path) const;
 
-  uint32_t block_count() const { return static_cast<uint32_t>(bytes_.size() / kBlockSize); }
+  const FsFormat& format() const { return *format_; }
+  uint32_t block_size() const { return format_->block_size; }
+  uint32_t block_count() const { return static_cast<uint32_t>(bytes_.size() / block_size()); }
   bool contains(uint64_t b) const { return b < block_count(); }
   uint64_t trailing_bytes() const { return trailing_bytes_; }
 
@@ -58,10 +62,11 @@ class Image {
   const std::vector<uint8_t>& bytes() const { return bytes_; }
 
  private:
-  Image() = default;
+  explicit Image(const FsFormat& f) : format_(&f) {}
   uint8_t* checked(uint32_t b, uint32_t offset, size_t len);
   const uint8_t* checked(uint32_t b, uint32_t offset, size_t len) const;
 
+  const FsFormat* format_;
   std::vector<uint8_t> bytes_;
   uint64_t trailing_bytes_ = 0;
 };

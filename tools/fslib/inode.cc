@@ -7,7 +7,7 @@ namespace pagoda::fslib {
 
 uint32_t InodeTable::offset(uint32_t inum) const {
   if (inum >= count()) throw std::out_of_range("inode " + std::to_string(inum) + " out of range");
-  return (inum % kInodesPerBlock) * sizeof(dinode);
+  return (inum % sb_.format().inodes_per_block()) * sizeof(dinode);
 }
 
 dinode InodeTable::get(uint32_t inum) const {
@@ -38,7 +38,7 @@ std::vector<BlockPointer> InodeReader::pointers(const dinode& d) const {
   if (ind == 0) return out;
   out.push_back({BlockPointer::Kind::kIndirectBlock, NDIRECT, ind});
   if (!is_data_block(ind)) return out;
-  for (uint32_t i = 0; i < kIndirectEntries; i++) {
+  for (uint32_t i = 0; i < sb_.format().indirect_entries(); i++) {
     uint32_t b = image_.read<uint32_t>(ind, i * sizeof(uint32_t));
     if (b != 0) out.push_back({BlockPointer::Kind::kIndirectEntry, i, b});
   }
@@ -46,7 +46,7 @@ std::vector<BlockPointer> InodeReader::pointers(const dinode& d) const {
 }
 
 std::vector<uint32_t> InodeReader::block_map(const dinode& d, uint32_t n) const {
-  n = std::min(n, kMaxFileBlocks);
+  n = std::min(n, sb_.format().max_file_blocks());
   std::vector<uint32_t> map(n, 0);
   for (uint32_t i = 0; i < n && i < NDIRECT; i++) map[i] = d.addrs[i];
   uint32_t ind = d.addrs[NDIRECT];
@@ -57,8 +57,9 @@ std::vector<uint32_t> InodeReader::block_map(const dinode& d, uint32_t n) const 
 }
 
 Result<std::vector<uint8_t>, Failure> InodeReader::read_all(const dinode& d) const {
-  uint64_t nblocks = (uint64_t{d.size} + kBlockSize - 1) / kBlockSize;
-  if (nblocks > kMaxFileBlocks)
+  const uint32_t bs = sb_.format().block_size;
+  uint64_t nblocks = (uint64_t{d.size} + bs - 1) / bs;
+  if (nblocks > sb_.format().max_file_blocks())
     return fail(Error::kCorrupt, "size " + std::to_string(d.size) + " exceeds MAXFILE blocks");
   std::vector<uint32_t> map = block_map(d, static_cast<uint32_t>(nblocks));
   std::vector<uint8_t> out;
@@ -68,7 +69,7 @@ Result<std::vector<uint8_t>, Failure> InodeReader::read_all(const dinode& d) con
       return fail(Error::kCorrupt, "file block " + std::to_string(i) + " is at block " +
                                        std::to_string(map[i]) + ", not a data block");
     ConstBlock blk = image_.block(map[i]);
-    size_t len = std::min<size_t>(kBlockSize, d.size - out.size());
+    size_t len = std::min<size_t>(bs, d.size - out.size());
     out.insert(out.end(), blk.begin(), blk.begin() + static_cast<ptrdiff_t>(len));
   }
   return out;

@@ -41,7 +41,8 @@ struct BlockPointer {
   std::string describe() const;
 };
 
-// Reads an inode's block map: 12 direct pointers, then one indirect block of 256. xv6: bmap.
+// Reads an inode's block map: 12 direct pointers, then one indirect block of block_size / 4
+// (256 for xv6-riscv, 128 for xv6-x86). xv6: bmap.
 class InodeReader {
  public:
   InodeReader(const Image& image, const SuperBlock& sb) : image_(image), sb_(sb) {}
@@ -50,7 +51,8 @@ class InodeReader {
   // pointer is a data block (in [data_start, size)).
   std::vector<BlockPointer> pointers(const dinode& d) const;
 
-  // File block index -> disk block for the first n blocks (0 where absent). n <= MAXFILE.
+  // File block index -> disk block for the first n blocks (0 where absent); n is capped at
+  // the format's MAXFILE.
   std::vector<uint32_t> block_map(const dinode& d, uint32_t n) const;
 
   // The file's contents (size bytes). Fails if the size exceeds MAXFILE blocks or a block the

@@ -53,7 +53,7 @@ void Log::commit(const std::vector<uint32_t>& homes,
     lh.block[i] = static_cast<int>(homes[i]);
     Block to = image_.block(sb_.logstart() + 1 + i);
     std::fill(to.begin(), to.end(), 0);
-    std::copy_n(contents[i].begin(), std::min<size_t>(contents[i].size(), kBlockSize), to.begin());
+    std::copy_n(contents[i].begin(), std::min<size_t>(contents[i].size(), to.size()), to.begin());
   }
   image_.write(sb_.logstart(), 0, lh);
 }

@@ -1,4 +1,4 @@
-// The superblock (block 1) and the layout it describes:
+// The superblock (block 1) and the layout it describes, in either format (kernel/fs/format.h):
 //   [ boot | super | log (nlog) | inodes | bitmap | data ]
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernel/fs.h"
+#include "kernel/fs/format.h"
 #include "kernel/param.h"
 #include "tools/fslib/failure.h"
 #include "tools/fslib/image.h"
@@ -14,17 +15,19 @@
 namespace pagoda::fslib {
 
 inline constexpr uint32_t kSuperBlock = 1;
-inline constexpr uint32_t kInodesPerBlock = IPB;
-inline constexpr uint32_t kBitsPerBlock = BPB;
-inline constexpr uint32_t kMaxFileBlocks = MAXFILE;
-inline constexpr uint32_t kIndirectEntries = NINDIRECT;
 inline constexpr uint32_t kMaxInodes = 65536;  // dirent.inum is a ushort
 
-// What mkfs is asked for; the defaults are xv6's (param.h FSSIZE and LOGSIZE, mkfs.c NINODES).
+// What mkfs is asked for. The member defaults are xv6-riscv's; defaults(f) gives any format's
+// (xv6's param.h FSSIZE and LOGSIZE, mkfs.c NINODES).
 struct Geometry {
-  uint32_t size = FSSIZE;   // blocks in the image
-  uint32_t ninodes = 200;   // inode numbers 0..ninodes-1; 0 is never used, 1 is the root
-  uint32_t nlog = LOGSIZE;  // log blocks, the header included
+  const FsFormat* format = &kFsXv6Riscv;
+  uint32_t size = kFsXv6Riscv.default_size;        // blocks in the image
+  uint32_t ninodes = kFsXv6Riscv.default_ninodes;  // inode numbers 0..ninodes-1; 1 is the root
+  uint32_t nlog = kFsXv6Riscv.default_nlog;        // log blocks, the header included
+
+  static Geometry defaults(const FsFormat& f) {
+    return {&f, f.default_size, f.default_ninodes, f.default_nlog};
+  }
 };
 
 // A superblock with the derived numbers both tools need.
@@ -34,12 +37,17 @@ class SuperBlock {
   // or why the geometry cannot work.
   static Result<SuperBlock, Failure> plan(const Geometry& g);
 
+  // Block 1 of an image of at least two blocks, in the image's format.
   static SuperBlock read(const Image& image) {
-    return SuperBlock(image.read<superblock>(kSuperBlock, 0));
+    return SuperBlock(image.format(),
+                      decode_superblock(image.format(), image.block(kSuperBlock).data()));
   }
-  void write(Image& image) const { image.write(kSuperBlock, 0, raw_); }
+  void write(Image& image) const {
+    encode_superblock(*format_, raw_, image.block(kSuperBlock).data());
+  }
 
-  explicit SuperBlock(const superblock& raw) : raw_(raw) {}
+  SuperBlock(const FsFormat& f, const superblock& raw) : format_(&f), raw_(raw) {}
+  const FsFormat& format() const { return *format_; }
   const superblock& raw() const { return raw_; }
 
   uint32_t size() const { return raw_.size; }
@@ -51,8 +59,10 @@ class SuperBlock {
   // First data block: everything below is metadata (and marked used in the bitmap).
   uint32_t data_start() const { return raw_.size - raw_.nblocks; }
 
-  uint32_t inode_block(uint32_t inum) const { return inum / kInodesPerBlock + raw_.inodestart; }
-  uint32_t bitmap_block(uint32_t b) const { return b / kBitsPerBlock + raw_.bmapstart; }
+  uint32_t inode_block(uint32_t inum) const {
+    return inum / format_->inodes_per_block() + raw_.inodestart;
+  }
+  uint32_t bitmap_block(uint32_t b) const { return b / format_->bits_per_block() + raw_.bmapstart; }
 
   // Why this superblock cannot describe a usable file system in an image of `image_blocks`
   // blocks, one line each; empty when it is sound. Only when it is sound do the other helpers
@@ -60,7 +70,12 @@ class SuperBlock {
   std::vector<std::string> problems(uint64_t image_blocks) const;
 
  private:
+  const FsFormat* format_;
   superblock raw_;
 };
+
+// The format of an image's bytes: xv6-riscv if block 1 starts with FSMAGIC, else xv6-x86 if its
+// superblock has sound geometry, else nullptr (no file system of either format).
+const FsFormat* detect_format(const std::vector<uint8_t>& bytes);
 
 }  // namespace pagoda::fslib

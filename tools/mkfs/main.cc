@@ -1,5 +1,6 @@
 // mkfs: build an xv6-format file-system image holding the given files in its root directory.
-//   mkfs [-s blocks] [-i inodes] [-l logblocks] fs.img file...
+//   mkfs [--format=xv6-riscv|xv6-x86] [-s blocks] [-i inodes] [-l logblocks] fs.img file...
+// The format defaults to xv6-riscv; -s, -i and -l default to the format's (xv6's) values.
 // Each file is stored under its base name with one leading '_' removed (xv6's Makefile names
 // programs _cat, _ls, ...). On any error nothing valid-looking is left at fs.img.
 #include <sys/stat.h>
@@ -21,6 +22,7 @@ namespace {
 
 using pagoda::BasicStatus;
 using pagoda::Error;
+using pagoda::FsFormat;
 using pagoda::Result;
 using pagoda::fslib::about;
 using pagoda::fslib::fail;
@@ -32,16 +34,25 @@ using pagoda::fslib::Image;
 constexpr uint32_t kMaxImageBlocks = 1u << 20;  // 1 GiB: the image is built in memory
 
 struct Options {
-  Geometry geometry;
+  Geometry geometry;  // format and sizes: each format's defaults unless given
   std::string output;
   std::vector<std::string> inputs;
 };
 
 void usage() {
   std::fprintf(stderr,
-               "usage: mkfs [-s blocks] [-i inodes] [-l logblocks] fs.img file...\n"
-               "  defaults: -s %d -i 200 -l %d (xv6)\n",
-               FSSIZE, LOGSIZE);
+               "usage: mkfs [--format=xv6-riscv|xv6-x86] [-s blocks] [-i inodes] [-l logblocks] "
+               "fs.img file...\n");
+  for (const FsFormat* f : pagoda::kFsFormats)
+    std::fprintf(stderr, "  %-9s  %4u-byte blocks; defaults -s %u -i %u -l %u%s\n", f->name,
+                 f->block_size, f->default_size, f->default_ninodes, f->default_nlog,
+                 f == pagoda::kFsFormats[0] ? " (the default format)" : "");
+}
+
+Result<const FsFormat*, Failure> parse_format(std::string_view name) {
+  for (const FsFormat* f : pagoda::kFsFormats)
+    if (name == f->name) return f;
+  return fail(Error::kInvalid, "--format: unknown format '" + std::string(name) + "'");
 }
 
 Result<uint32_t, Failure> parse_number(std::string_view flag, const char* text) {
@@ -55,6 +66,15 @@ Result<uint32_t, Failure> parse_number(std::string_view flag, const char* text) 
 
 // Fills `opts` from argv; a failure is a usage error.
 BasicStatus<Failure> parse_args(int argc, char** argv, Options& opts) {
+  // Sizes given on the command line, applied over the format's defaults once all flags are read.
+  struct Given {
+    const char* flag;
+    uint32_t Geometry::*field;
+    bool set = false;
+    uint32_t value = 0;
+  } given[] = {{"-s", &Geometry::size}, {"-i", &Geometry::ninodes}, {"-l", &Geometry::nlog}};
+  const FsFormat* format = pagoda::kFsFormats[0];
+  constexpr std::string_view kFormatFlag = "--format=";
   int i = 1;
   for (; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
     std::string_view flag(argv[i]);
@@ -62,14 +82,21 @@ BasicStatus<Failure> parse_args(int argc, char** argv, Options& opts) {
       i++;
       break;
     }
-    uint32_t* field = flag == "-s"   ? &opts.geometry.size
-                      : flag == "-i" ? &opts.geometry.ninodes
-                      : flag == "-l" ? &opts.geometry.nlog
-                                     : nullptr;
-    if (field == nullptr) return fail(Error::kInvalid, "unknown option " + std::string(flag));
+    if (flag.starts_with(kFormatFlag)) {
+      format = PAGODA_TRY(parse_format(flag.substr(kFormatFlag.size())));
+      continue;
+    }
+    Given* g = nullptr;
+    for (Given& candidate : given)
+      if (flag == candidate.flag) g = &candidate;
+    if (g == nullptr) return fail(Error::kInvalid, "unknown option " + std::string(flag));
     if (i + 1 >= argc) return fail(Error::kInvalid, std::string(flag) + " needs a value");
-    *field = PAGODA_TRY(parse_number(flag, argv[++i]));
+    g->value = PAGODA_TRY(parse_number(flag, argv[++i]));
+    g->set = true;
   }
+  opts.geometry = Geometry::defaults(*format);
+  for (const Given& g : given)
+    if (g.set) opts.geometry.*g.field = g.value;
   if (opts.geometry.size > kMaxImageBlocks)
     return fail(Error::kTooBig, "-s: at most " + std::to_string(kMaxImageBlocks) + " blocks");
   if (i >= argc) return fail(Error::kInvalid, "no output image named");

@@ -177,6 +177,8 @@ void set_args(std::initializer_list<uint64_t> list) {
 }
 
 void attach_disk(fslib::Image image) {
+  // The kernel reads BSIZE-byte blocks (its compiled-in format): so must the image.
+  if (image.block_size() != BSIZE) panic("disk: image of %u-byte blocks", image.block_size());
   the_disk.emplace(std::move(image));
   writes.clear();
   reads = 0;

@@ -1,4 +1,6 @@
 // A test fixture that mounts an image on the fake disk and makes system calls as a process would.
+// The suite is built once per on-disk format (tests/host/fs/CMakeLists.txt): the kernel's format is
+// chosen at compile time (kFsFormat), and every image here is made in that format.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,6 +11,7 @@
 
 #include "kernel/fcntl.h"
 #include "kernel/fs.h"
+#include "kernel/fs/format.h"
 #include "kernel/fs/fs_init.h"
 #include "kernel/fs/inode.h"
 #include "kernel/fs/log.h"
@@ -18,19 +21,27 @@
 #include "tests/host/fs/fake_kernel.h"
 #include "tools/fsck/checker.h"
 #include "tools/fslib/builder.h"
+#include "tools/fslib/inode_type.h"
 
 namespace pagoda::fstest {
 
-// kernel/stat.h's struct stat, under another name: the host's <sys/stat.h> owns `struct stat`
-// in these test files.
-struct XvStat {
-  int dev;
-  uint ino;
-  short type;
-  short nlink;
-  uint64 size;
-};
-constexpr short kTypeDir = 1, kTypeFile = 2, kTypeDevice = 3;  // T_DIR, T_FILE, T_DEVICE
+// kernel/stat.h's struct stat (fslib/inode_type.h renames it: the host's <sys/stat.h> owns
+// `struct stat` in these test files).
+using XvStat = pagoda_xv6_stat;
+constexpr short kTypeDir = T_DIR, kTypeFile = T_FILE, kTypeDevice = T_DEVICE;
+
+// The superblock of an image in the kernel's format, and writing one back.
+inline superblock read_sb(const fslib::Image& img) {
+  return decode_superblock(kFsFormat, img.block(1).data());
+}
+inline void write_sb(fslib::Image& img, const superblock& s) {
+  encode_superblock(kFsFormat, s, img.block(1).data());
+}
+
+// Geometry in the kernel's format.
+inline fslib::Geometry geometry(uint32_t size, uint32_t ninodes, uint32_t nlog = LOGSIZE) {
+  return {.format = &kFsFormat, .size = size, .ninodes = ninodes, .nlog = nlog};
+}
 
 inline std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
   std::vector<uint8_t> v(n);
@@ -42,7 +53,8 @@ inline std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
   return v;
 }
 
-inline fslib::Image make_image(fslib::Geometry g = {}) {
+inline fslib::Image make_image(fslib::Geometry g = fslib::Geometry::defaults(kFsFormat)) {
+  g.format = &kFsFormat;
   auto b = fslib::FsBuilder::create(g);
   EXPECT_TRUE(b.ok()) << b.error().message;
   EXPECT_TRUE(b->add_file(ROOTINO, "README", pattern(3000, 7)).ok());
@@ -184,11 +196,7 @@ class FsFixture : public ::testing::Test {
 
   static std::vector<std::string> fsck_problems() { return fsck::check(disk()).problems; }
 
-  static superblock sb() {
-    superblock s;
-    std::memcpy(&s, disk().block(1).data(), sizeof(s));
-    return s;
-  }
+  static superblock sb() { return read_sb(disk()); }
   // Free data blocks according to the bitmap on disk.
   static uint32_t free_blocks() {
     superblock s = sb();

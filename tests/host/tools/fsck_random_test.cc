@@ -16,10 +16,13 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-TEST(FsckModelTest, EveryBitmapFlipIsReportedForItsBlock) {
-  auto b = fslib::FsBuilder::create({});
+class FsckModelTest : public FormatTest {};
+PAGODA_FOR_EACH_FORMAT(FsckModelTest);
+
+TEST_P(FsckModelTest, EveryBitmapFlipIsReportedForItsBlock) {
+  auto b = fslib::FsBuilder::create(defaults());
   ASSERT_TRUE(b.ok());
-  ASSERT_TRUE(b->add_file(ROOTINO, "big", random_bytes(40 * BSIZE, 1)).ok());
+  ASSERT_TRUE(b->add_file(ROOTINO, "big", random_bytes(40 * bs(), 1)).ok());
   const fslib::Image clean = std::move(*b).finish();
   const fslib::SuperBlock sb = fslib::SuperBlock::read(clean);
   for (uint32_t block = 0; block < sb.size(); block++) {
@@ -34,11 +37,11 @@ TEST(FsckModelTest, EveryBitmapFlipIsReportedForItsBlock) {
 }
 
 // Random trees of files and directories, built and read back against a map of what was written.
-TEST(FsckModelTest, RandomTreesReadBackAndCheckClean) {
+TEST_P(FsckModelTest, RandomTreesReadBackAndCheckClean) {
   for (uint32_t seed = 0; seed < 40; seed++) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
-    auto b = fslib::FsBuilder::create({});
+    auto b = fslib::FsBuilder::create(geometry(2000, 200));
     ASSERT_TRUE(b.ok());
     std::vector<uint32_t> dirs = {ROOTINO};
     std::map<uint32_t, std::vector<uint8_t>> files;
@@ -51,7 +54,7 @@ TEST(FsckModelTest, RandomTreesReadBackAndCheckClean) {
         dirs.push_back(*d);
       } else {
         // Mostly small, sometimes across the indirect boundary.
-        size_t size = rng() % 3 == 0 ? rng() % (40 * BSIZE) : rng() % (2 * BSIZE);
+        size_t size = rng() % 3 == 0 ? rng() % (40 * bs()) : rng() % (2 * bs());
         auto data = random_bytes(size, seed * 100 + i);
         auto f = b->add_file(parent, name, data);
         ASSERT_TRUE(f.ok()) << f.error().message;
@@ -59,7 +62,7 @@ TEST(FsckModelTest, RandomTreesReadBackAndCheckClean) {
       }
     }
     fslib::Image image = std::move(*b).finish();
-    RawImage raw(image.bytes());
+    RawImage raw(image.bytes(), fmt());
     for (const auto& [inum, data] : files) EXPECT_EQ(raw.contents(inum), data) << "inode " << inum;
     auto report = fsck::check(std::move(image));
     EXPECT_TRUE(report.clean()) << report.problems.front();
@@ -68,12 +71,12 @@ TEST(FsckModelTest, RandomTreesReadBackAndCheckClean) {
 
 // Garbage in the inode table, directories, indirect blocks, bitmap and log header: fsck reports
 // something and never throws or crashes.
-TEST(FsckModelTest, RandomGarbageNeverCrashes) {
-  auto b = fslib::FsBuilder::create({});
+TEST_P(FsckModelTest, RandomGarbageNeverCrashes) {
+  auto b = fslib::FsBuilder::create(defaults());
   ASSERT_TRUE(b.ok());
   auto sub = b->add_directory(ROOTINO, "sub");
   ASSERT_TRUE(sub.ok());
-  ASSERT_TRUE(b->add_file(*sub, "f", random_bytes(30 * BSIZE, 2)).ok());
+  ASSERT_TRUE(b->add_file(*sub, "f", random_bytes(30 * bs(), 2)).ok());
   const fslib::Image clean = std::move(*b).finish();
   const fslib::SuperBlock sb = fslib::SuperBlock::read(clean);
   uint32_t used_end = sb.data_start() + 40;  // the data blocks in use
@@ -85,7 +88,7 @@ TEST(FsckModelTest, RandomGarbageNeverCrashes) {
       // Anything from the log header to the last used data block, superblock excepted.
       uint32_t block = sb.logstart() + rng() % (used_end - sb.logstart());
       if (block > sb.logstart() && block < sb.inodestart()) continue;  // log bodies are inert
-      image.block(block)[rng() % BSIZE] = static_cast<uint8_t>(rng());
+      image.block(block)[rng() % bs()] = static_cast<uint8_t>(rng());
     }
     fsck::Report report;
     ASSERT_NO_THROW(report = fsck::check(std::move(image))) << "seed " << seed;

@@ -1,11 +1,13 @@
-// Helpers for the tools' tests: a scratch directory, files, running the binaries, and a reader of
-// raw image bytes written from kernel/fs.h alone (not fslib), so the mkfs tests do not share
-// fslib's bugs.
+// Helpers for the tools' tests: the per-format fixture, a scratch directory, files, running the
+// binaries, and a reader of raw image bytes written from kernel/fs.h and the format's block size
+// and magic alone (not fslib), so the mkfs tests do not share fslib's bugs.
 #pragma once
 
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -18,11 +20,42 @@
 #include <vector>
 
 #include "kernel/fs.h"
+#include "kernel/fs/format.h"
 #include "tools/fslib/inode_type.h"
+#include "tools/fslib/superblock.h"
 
 namespace pagoda::tools_test {
 
 namespace fs = std::filesystem;
+
+// Every tools test runs once per on-disk format (TEST_P; PAGODA_FOR_EACH_FORMAT instantiates).
+class FormatTest : public ::testing::TestWithParam<const FsFormat*> {
+ protected:
+  static const FsFormat& fmt() { return *GetParam(); }
+  static uint32_t bs() { return fmt().block_size; }
+  static uint32_t maxfile() { return fmt().max_file_blocks(); }
+  static fslib::Geometry defaults() { return fslib::Geometry::defaults(fmt()); }
+  static fslib::Geometry geometry(uint32_t size, uint32_t ninodes, uint32_t nlog = LOGSIZE) {
+    return {.format = &fmt(), .size = size, .ninodes = ninodes, .nlog = nlog};
+  }
+  // mkfs's flag for this format.
+  static std::string format_flag() { return std::string("--format=") + fmt().name; }
+  // Metadata blocks xv6 mkfs lays out for a geometry: boot, super, log, inodes, bitmap.
+  static uint32_t metadata_blocks(uint32_t size, uint32_t ninodes, uint32_t nlog = LOGSIZE) {
+    return 2 + nlog + ninodes / fmt().inodes_per_block() + 1 + size / fmt().bits_per_block() + 1;
+  }
+};
+
+inline std::string format_test_name(const ::testing::TestParamInfo<const FsFormat*>& info) {
+  std::string name = info.param->name;
+  for (char& c : name)
+    if (c == '-') c = '_';
+  return name;
+}
+
+#define PAGODA_FOR_EACH_FORMAT(suite)                                                 \
+  INSTANTIATE_TEST_SUITE_P(Formats, suite, ::testing::ValuesIn(::pagoda::kFsFormats), \
+                           ::pagoda::tools_test::format_test_name)
 
 // A private directory removed with its contents at the end of the test.
 class TempDir {
@@ -91,28 +124,36 @@ inline RunResult run(const std::vector<std::string>& args) {
   return r;
 }
 
-// Reads an xv6 image straight from its bytes, following kernel/fs.h only.
+// Reads an xv6 image straight from its bytes, following kernel/fs.h and two facts of the format:
+// the block size, and whether the superblock starts with a magic number (else magic reads 0).
 class RawImage {
  public:
-  explicit RawImage(std::vector<uint8_t> bytes) : bytes_(std::move(bytes)) {
-    std::memcpy(&sb_, &bytes_.at(BSIZE), sizeof sb_);
+  RawImage(std::vector<uint8_t> bytes, const FsFormat& f)
+      : bytes_(std::move(bytes)), bsize_(f.block_size) {
+    uint32_t w[8] = {};
+    for (uint32_t i = 0; i < (f.has_magic ? 8u : 7u); i++)
+      w[(f.has_magic ? 0 : 1) + i] = word(1, i);
+    sb_ = superblock{w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]};
   }
   const superblock& sb() const { return sb_; }
-  size_t blocks() const { return bytes_.size() / BSIZE; }
+  size_t blocks() const { return bytes_.size() / bsize_; }
+  uint32_t block_size() const { return bsize_; }
 
   uint32_t word(uint32_t block, uint32_t index) const {
     uint32_t v;
-    std::memcpy(&v, &bytes_.at(size_t{block} * BSIZE + index * 4), 4);
+    std::memcpy(&v, &bytes_.at(size_t{block} * bsize_ + index * 4), 4);
     return v;
   }
   dinode inode(uint32_t inum) const {
+    const uint32_t ipb = bsize_ / sizeof(dinode);
     dinode d;
-    size_t off = size_t{inum / IPB + sb_.inodestart} * BSIZE + (inum % IPB) * sizeof(dinode);
+    size_t off = size_t{inum / ipb + sb_.inodestart} * bsize_ + (inum % ipb) * sizeof(dinode);
     std::memcpy(&d, &bytes_.at(off), sizeof d);
     return d;
   }
   bool bit(uint32_t b) const {
-    size_t off = size_t{b / BPB + sb_.bmapstart} * BSIZE + (b % BPB) / 8;
+    const uint32_t bpb = bsize_ * 8;
+    size_t off = size_t{b / bpb + sb_.bmapstart} * bsize_ + (b % bpb) / 8;
     return (bytes_.at(off) >> (b % 8)) & 1;
   }
   // Disk block of file block i.
@@ -123,8 +164,8 @@ class RawImage {
     dinode d = inode(inum);
     std::vector<uint8_t> out;
     for (uint32_t i = 0; out.size() < d.size; i++) {
-      size_t n = std::min<size_t>(BSIZE, d.size - out.size());
-      const uint8_t* p = &bytes_.at(size_t{bmap(d, i)} * BSIZE);
+      size_t n = std::min<size_t>(bsize_, d.size - out.size());
+      const uint8_t* p = &bytes_.at(size_t{bmap(d, i)} * bsize_);
       out.insert(out.end(), p, p + n);
     }
     return out;
@@ -143,7 +184,8 @@ class RawImage {
 
  private:
   std::vector<uint8_t> bytes_;
-  superblock sb_;
+  uint32_t bsize_;
+  superblock sb_{};
 };
 
 }  // namespace pagoda::tools_test
