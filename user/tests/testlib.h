@@ -13,7 +13,9 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "kernel/allocfail.h"
 #include "kernel/fcntl.h"
+#include "kernel/fs.h"
 #include "kernel/param.h"
 #include "kernel/stat.h"
 #include "kernel/syscall.h"
@@ -99,8 +101,8 @@ class Line {
   Line& add(T* p) {
     return add(Hex{addr(p)});
   }
-  void flush() {
-    if (len_ > 0) write(1, buf_, len_);
+  void flush(int fd = 1) {
+    if (len_ > 0) write(fd, buf_, len_);
     len_ = 0;
   }
 
@@ -266,6 +268,40 @@ inline long verify_pattern(const volatile uchar* p, uint64 n, uint64 seed) {
   return -1;
 }
 
+// Removes a directory tree made by a test (at most 32 names per directory, 6 levels deep). Static
+// buffers per depth: the user stack is one page.
+inline void remove_tree(const char* dir, int depth = 0) {
+  constexpr int kMaxDepth = 6, kMaxNames = 32;
+  static char names[kMaxDepth][kMaxNames][DIRSIZ + 1];
+  static char paths[kMaxDepth][MAXPATH];
+  if (depth >= kMaxDepth) return;
+  int fd = open(dir, O_RDONLY);
+  if (fd < 0) return;
+  struct dirent de;
+  int n = 0;
+  while (n < kMaxNames && read(fd, &de, sizeof de) == static_cast<int>(sizeof de)) {
+    if (de.inum == 0) continue;
+    memcpy(names[depth][n], de.name, DIRSIZ);
+    names[depth][n][DIRSIZ] = '\0';
+    if (strcmp(names[depth][n], ".") != 0 && strcmp(names[depth][n], "..") != 0) ++n;
+  }
+  close(fd);
+  for (int i = 0; i < n; ++i) {
+    char* path = paths[depth];
+    int len = static_cast<int>(strlen(dir));
+    if (len + 1 + DIRSIZ + 1 > MAXPATH) continue;
+    memcpy(path, dir, len);
+    path[len] = '/';
+    memcpy(path + len + 1, names[depth][i], strlen(names[depth][i]) + 1);
+    struct stat st;
+    if (stat(path, &st) == 0 && st.type == T_DIR)
+      remove_tree(path, depth + 1);
+    else
+      unlink(path);
+  }
+  if (strcmp(dir, "/") != 0) unlink(dir);
+}
+
 struct Test {
   const char* name;
   void (*fn)();
@@ -284,6 +320,8 @@ inline bool name_selected(const char* name, int argc, char** argv) {
 
 // Runs one subtest: child + watchdog, then the page and process accounting. True if it passed.
 inline bool run_one(const Test& t) {
+  // Injected allocation failures (allocfail) never outlive the subtest that armed them.
+  allocfail(ALLOCFAIL_OFF, 0, 0);
   const uint64 pages_before = free_pages();
   const uint64 procs_before = nproc();
   // The subtest starts only once the watchdog exists, so that forking the watchdog never changes
@@ -344,6 +382,7 @@ inline bool run_one(const Test& t) {
     say(t.name, ": FAILED subtest process exited with status ", child_status);
     ok = false;
   }
+  allocfail(ALLOCFAIL_OFF, 0, 0);  // a subtest killed while it had failures armed
   // Orphans go to init, which reaps them on its own time; give it a moment.
   uint64 pages_after = free_pages();
   uint64 procs_after = nproc();
@@ -368,15 +407,25 @@ inline bool run_one(const Test& t) {
 }
 
 // Runs the subtests named on the command line (all if none), prints the verdict, exits 0/1.
+// `-repeat N` first runs them N times over (to catch what fails only now and then).
 template <size_t N>
 [[noreturn]] void run_tests(const char* program, const Test (&tests)[N], int argc, char** argv) {
   int failed = 0;
   int ran = 0;
+  int repeat = 1;
+  if (argc >= 3 && strcmp(argv[1], "-repeat") == 0) {
+    repeat = atoi(argv[2]);
+    argv[2] = argv[0];
+    argv += 2;
+    argc -= 2;
+  }
   say(program, ": starting");
-  for (const Test& t : tests) {
-    if (!name_selected(t.name, argc, argv)) continue;
-    ++ran;
-    if (!run_one(t)) ++failed;
+  for (int i = 0; i < repeat; ++i) {
+    for (const Test& t : tests) {
+      if (!name_selected(t.name, argc, argv)) continue;
+      ++ran;
+      if (!run_one(t)) ++failed;
+    }
   }
   if (ran == 0) {
     say(program, ": no subtest matches");
