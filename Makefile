@@ -1,6 +1,7 @@
 # Pagoda: the commands xv6 users know. CMake does the building underneath.
 #   make qemu       build everything and boot Pagoda to its shell (Ctrl-a x quits QEMU)
 #   make qemu-gdb   the same, stopped for gdb on tcp::26000 (then `make gdb` in another terminal)
+#   make gdb        gdb-multiarch, connected, with Pagoda's page-table commands (tools/gdb/pagoda.py)
 #   make test       host unit tests and the QEMU integration tests, under ctest
 #   make bench      the benchmarks (see bench/README.md)
 #   make clean      remove build/
@@ -48,9 +49,11 @@ qemu-gdb: host riscv $(if $(filter global,$(KPT)),riscv-global)
 	@echo "*** Now run 'make gdb' in another window." 1>&2
 	qemu-system-riscv64 $(QEMUOPTS) -S -gdb tcp::26000
 
+# gdb with the kernel's symbols and the page-table commands (`pagoda procs`, `pagoda pt`, ...:
+# tools/gdb/pagoda.py; `help pagoda` lists them).
 gdb:
 	gdb-multiarch -q -ex 'set architecture riscv:rv64' -ex 'file $(KERNEL_DIR)/kernel/kernel' \
-		-ex 'target remote localhost:26000'
+		-ex 'source tools/gdb/pagoda.py' -ex 'target remote localhost:26000'
 
 # The host suites again under ASan + UBSan (tests labelled `sanitize`).
 host-sanitize: bootstrap
