@@ -5,6 +5,7 @@
 #   make test       host unit tests and the QEMU integration tests, under ctest
 #   make bench      the benchmarks (see bench/README.md)
 #   make view       boot, run a workload, capture the page tables: build/view/index.html (JSON=FILE: draw a saved capture)
+#   make grade      LAB=pgtbl2020: build the lab profile, run its tests, print a score per test and in total
 #   make clean      remove build/
 # Options: CPUS=3 (harts), KPT=per-process|global (kernel page-table design for make qemu).
 
@@ -22,7 +23,7 @@ QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M 
 	-drive file=$(RISCV)/fs.img,if=none,format=raw,id=x0 \
 	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
-.PHONY: all bootstrap host host-sanitize riscv riscv-global qemu qemu-gdb gdb view test bench clean format
+.PHONY: all bootstrap host host-sanitize riscv riscv-global qemu qemu-gdb gdb view grade test bench clean format
 
 all: host riscv riscv-global
 
@@ -68,6 +69,12 @@ ifeq ($(JSON),)
 else
 	@python3 tools/view/build.py --json $(JSON) --out $(VIEW)/index.html
 endif
+
+# The lab grader: tools/grade/grade.py builds the profile's kernel, runs the tests that define the
+# lab and prints a score per test and in total (`make grade LAB=` lists the profiles).
+LAB ?= pgtbl2020
+grade:
+	@python3 tools/grade/grade.py --lab $(LAB)
 
 # The host suites again under ASan + UBSan (tests labelled `sanitize`).
 host-sanitize: bootstrap
