@@ -1,8 +1,11 @@
 # Pagoda: the commands xv6 users know. CMake does the building underneath.
 #   make qemu       build everything and boot Pagoda to its shell (Ctrl-a x quits QEMU)
 #   make qemu-gdb   the same, stopped for gdb on tcp::26000 (then `make gdb` in another terminal)
+#   make gdb        gdb-multiarch, connected, with Pagoda's page-table commands (tools/gdb/pagoda.py)
 #   make test       host unit tests and the QEMU integration tests, under ctest
 #   make bench      the benchmarks (see bench/README.md)
+#   make view       boot, run a workload, capture the page tables: build/view/index.html (JSON=FILE: draw a saved capture)
+#   make grade      LAB=pgtbl2020: build the lab profile, run its tests, print a score per test and in total
 #   make clean      remove build/
 # Options: CPUS=3 (harts), KPT=per-process|global (kernel page-table design for make qemu).
 
@@ -20,7 +23,7 @@ QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M 
 	-drive file=$(RISCV)/fs.img,if=none,format=raw,id=x0 \
 	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
-.PHONY: all bootstrap host host-sanitize riscv riscv-global qemu qemu-gdb gdb test bench clean format
+.PHONY: all bootstrap host host-sanitize riscv riscv-global qemu qemu-gdb gdb view grade test bench clean format
 
 all: host riscv riscv-global
 
@@ -48,9 +51,30 @@ qemu-gdb: host riscv $(if $(filter global,$(KPT)),riscv-global)
 	@echo "*** Now run 'make gdb' in another window." 1>&2
 	qemu-system-riscv64 $(QEMUOPTS) -S -gdb tcp::26000
 
+# gdb with the kernel's symbols and the page-table commands (`pagoda procs`, `pagoda pt`, ...:
+# tools/gdb/pagoda.py; `help pagoda` lists them).
 gdb:
 	gdb-multiarch -q -ex 'set architecture riscv:rv64' -ex 'file $(KERNEL_DIR)/kernel/kernel' \
-		-ex 'target remote localhost:26000'
+		-ex 'source tools/gdb/pagoda.py' -ex 'target remote localhost:26000'
+
+# The page-table viewer: boot, run `pgtbltest kstacks`, capture every process's tables through the
+# gdb extension (build/view/capture.json) and draw them in build/view/index.html, one file with no
+# network. JSON=FILE draws a saved capture instead, without booting.
+VIEW := build/view
+view: $(if $(JSON),,host riscv $(if $(filter global,$(KPT)),riscv-global))
+ifeq ($(JSON),)
+	@python3 tools/view/capture.py --kernel $(KERNEL_DIR)/kernel/kernel --fs $(RISCV)/fs.img \
+		--cpus $(CPUS) --out $(VIEW)/capture.json
+	@python3 tools/view/build.py --json $(VIEW)/capture.json --out $(VIEW)/index.html
+else
+	@python3 tools/view/build.py --json $(JSON) --out $(VIEW)/index.html
+endif
+
+# The lab grader: tools/grade/grade.py builds the profile's kernel, runs the tests that define the
+# lab and prints a score per test and in total (`make grade LAB=` lists the profiles).
+LAB ?= pgtbl2020
+grade:
+	@python3 tools/grade/grade.py --lab $(LAB)
 
 # The host suites again under ASan + UBSan (tests labelled `sanitize`).
 host-sanitize: bootstrap

@@ -12,6 +12,7 @@ need=(
   "cmd:riscv64-linux-gnu-g++:g++-riscv64-linux-gnu"
   "cmd:qemu-system-riscv64:qemu-system-misc"
   "cmd:gdb-multiarch:gdb-multiarch"
+  "cmd:chromium:chromium"  # the page-table viewer's test (tests/qemu/test_view.py), headless
   "file:/usr/include/gtest/gtest.h:libgtest-dev"
   "file:/usr/include/gmock/gmock.h:libgmock-dev"
   "file:/usr/include/benchmark/benchmark.h:libbenchmark-dev"

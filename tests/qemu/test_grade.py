@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""The lab grader (tools/grade/grade.py) scores what it should: the pgtbl2020 profile gives the
+per-process kernel full marks, and on the classic global-kernel-table kernel it fails exactly the
+tests that need a kernel page table per process, scores the rest, and goes on after a failure."""
+# matrix: cpus=1 kpt=per-process,global timeout=900
+
+import os
+import sys
+
+from harness import TestFailure, check, parse_args
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools",
+                                "grade"))
+import grade  # noqa: E402
+
+NEEDS_PER_PROCESS = {"kernel page table per process", "user mirror seen through gdb"}
+
+
+def main():
+    args = parse_args()
+    lines = []
+    try:
+        score, possible, results = grade.grade("pgtbl2020", kernel=args.kernel, fs=args.fs,
+                                               cpus=args.cpus, timeout=args.timeout - 60,
+                                               build=False, out=lambda l: (lines.append(l), print(l)))
+        text = "\n".join(lines)
+        check(len(results) == len(grade.PROFILES["pgtbl2020"].tests), "every test of the profile ran", text)
+        check(all(("== Test %s ==" % r[0]) in text for r in results), "a line per test", text)
+        check("Score: %d/%d" % (score, possible) in text, "the total is printed", text)
+        failed = {r[0] for r in results if r[2] == 0}
+        if args.kpt == "global":
+            check(failed == NEEDS_PER_PROCESS,
+                  "the global design fails exactly %s (failed: %s)" % (sorted(NEEDS_PER_PROCESS), sorted(failed)), text)
+            check(score == possible - sum(r[1] for r in results if r[0] in NEEDS_PER_PROCESS),
+                  "the other tests still score", text)
+        else:
+            check(score == possible, "the per-process kernel gets full marks (%d/%d)" % (score, possible), text)
+    except TestFailure as e:
+        print(str(e), file=sys.stderr)
+        sys.exit(1)
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
