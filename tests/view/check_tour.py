@@ -101,6 +101,8 @@ def check(doc_path, root):
 
         linked = {m.group(1) for m in CODE_REF.finditer(line)}
         for path in BARE_PATH.findall(line):
+            if path.startswith("build/"):
+                continue  # a build product (make view), not part of the tree
             if path not in linked and not os.path.exists(os.path.join(root, path)):
                 problems.append("%s: `%s` does not exist" % (where, path))
 

@@ -348,11 +348,12 @@ class KernelModel:
     def proc_memory(self, p):
         """{root, size, kernel_root, regions, trapframe} of Proc value p.
 
-        Today (before issue pm): Proc::space -> UserSpace{as: AddressSpace{table_: PageTable{root_},
-        size_}}, the per-process kernel table in kernel_process_table.cc's g_tables[slot] (its
-        active_ entry of tables_[2]), and no region list (layout infers regions from the tree).
-        After pm: Proc::memory (a ProcessMemory by value) owns the AddressSpace, a RegionList and
-        the kernel table; the names tried below cover that shape, adjust them here if they differ.
+        Proc::memory (kernel/proc/process_memory.h, a ProcessMemory by value) owns the
+        AddressSpace as_{table_: PageTable{root_, mem_}, size_}, the RegionList regions_ and the
+        design's kernel table kernel_ (PerProcessKernelTable{mirror_: KernelMirror{table_}}; the
+        global design's GlobalKernelTable holds nothing). Kernels older than that kept a pointer
+        Proc::space to a slot's UserSpace and the kernel tables in g_tables[slot]; both shapes are
+        read here and nowhere else.
         """
         m = {"root": None, "size": 0, "kernel_root": None, "regions": None, "trapframe": None}
         if has_field(p, "trapframe"):
@@ -367,7 +368,7 @@ class KernelModel:
             for name in ("regions_", "regions"):
                 if has_field(mem, name):
                     m["regions"] = self._region_list(mem[name])
-            for name in ("kernel_table_", "kernel_table", "kpt_", "kpt"):
+            for name in ("kernel_", "kernel_table_", "kernel_table", "kpt_", "kpt"):
                 if has_field(mem, name):
                     m["kernel_root"] = self._kernel_table_root(mem[name])
         elif has_field(p, "space"):  # today: a pointer to a slot's UserSpace
@@ -391,6 +392,12 @@ class KernelModel:
         return self._kernel_table_root(tables["tables_"][active])
 
     def _kernel_table_root(self, kpt):
+        """A kernel table's root: PerProcessKernelTable{mirror_: KernelMirror{table_}}, or a
+        PageTable; None for the global design (GlobalKernelTable has no table) or an empty one."""
+        if has_field(kpt, "mirror_"):
+            kpt = kpt["mirror_"]
+        if not has_field(kpt, "table_") and not has_field(kpt, "root_"):
+            return None
         t = kpt["table_"] if has_field(kpt, "table_") else kpt
         if has_field(t, "mem_") and int(t["mem_"]) == 0:
             return None
