@@ -33,5 +33,7 @@
 /* Pagoda extensions, numbered above every lab's. */
 #define SYS_halt 40      /* power the machine off (QEMU virt test device); arg: exit code */
 #define SYS_copystats 41 /* copyin/copyinstr call counts: struct copystats */
+#define SYS_allocfail 42 /* frame-allocator fault injection: kernel/allocfail.h */
+/* 43 and 44 are reserved for the x86 port. */
 
 #endif

@@ -40,6 +40,7 @@ int sysinfo(struct sysinfo*);
 int kpgtbl(void);
 int halt(int);
 int copystats(struct copystats*);
+int allocfail(int mode, uint64 arg, uint64 seed); /* kernel/allocfail.h */
 
 /* ulib.c */
 int stat(const char*, struct stat*);

@@ -2,6 +2,9 @@
 // threaded through the frames themselves; a frame is reached at pa + virt_offset (the kernel's
 // direct map: offset 0; host tests: a host buffer). It is a PhysMemory, so page tables can use it
 // directly. The kernel-wide instance lives in kernel/mm/kernel_* (kernel core).
+//
+// Fault injection (issue 15): a FaultPlan makes alloc() fail on demand, as if memory had run out,
+// so that tests reach every failure path (the allocfail system call arms it in the kernel).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +15,62 @@
 #include "kernel/mm/addr.h"
 
 namespace pagoda::mm {
+
+// Which allocations fail. Decided under the allocator's lock, one call of should_fail() per
+// alloc(), before the free list is looked at; a plan counts the failures it caused.
+class FaultPlan {
+ public:
+  enum class Mode : uint8_t { kOff, kNth, kRandom, kAll };
+  static constexpr uint32_t kOneIn = 1u << 16;  // probabilities are in 1/65536ths
+
+  constexpr FaultPlan() = default;
+  // The nth allocation from now (n >= 1) fails, once; later ones succeed.
+  static constexpr FaultPlan nth(uint64_t n) {
+    return n == 0 ? FaultPlan() : FaultPlan(Mode::kNth, n, 0, 0);
+  }
+  // Each allocation fails with probability per_65536 / 65536, drawn from a generator seeded with
+  // seed (xorshift64), so a run is reproducible from its seed.
+  static constexpr FaultPlan random(uint32_t per_65536, uint64_t seed) {
+    return FaultPlan(Mode::kRandom, 0, per_65536, seed != 0 ? seed : 0x9e3779b97f4a7c15ull);
+  }
+  static constexpr FaultPlan all() { return FaultPlan(Mode::kAll, 0, 0, 0); }
+
+  Mode mode() const { return mode_; }
+  uint64_t injected() const { return injected_; }
+
+  bool should_fail() {
+    bool fail = false;
+    switch (mode_) {
+      case Mode::kOff:
+        break;
+      case Mode::kNth:
+        fail = --countdown_ == 0;
+        if (fail) mode_ = Mode::kOff;
+        break;
+      case Mode::kRandom:
+        state_ ^= state_ << 13;
+        state_ ^= state_ >> 7;
+        state_ ^= state_ << 17;
+        fail = (state_ >> 48) < per_65536_;
+        break;
+      case Mode::kAll:
+        fail = true;
+        break;
+    }
+    if (fail) ++injected_;
+    return fail;
+  }
+
+ private:
+  constexpr FaultPlan(Mode mode, uint64_t countdown, uint32_t per_65536, uint64_t state)
+      : mode_(mode), countdown_(countdown), per_65536_(per_65536), state_(state) {}
+
+  Mode mode_ = Mode::kOff;
+  uint64_t countdown_ = 0;  // kNth: allocations left until the failing one
+  uint32_t per_65536_ = 0;  // kRandom
+  uint64_t state_ = 0;      // kRandom: the generator
+  uint64_t injected_ = 0;
+};
 
 template <class Lock>
 class FrameAllocator {
@@ -47,7 +106,7 @@ class FrameAllocator {
     uint64_t pa;
     {
       Guard guard(lock_);
-      if (free_count_ == 0) return Error::kNoMemory;
+      if (faults_.should_fail() || free_count_ == 0) return Error::kNoMemory;
       pa = head_;
       head_ = *link(pa);
       --free_count_;
@@ -83,6 +142,19 @@ class FrameAllocator {
     Guard guard(lock_);
     return total_;
   }
+  // Replaces the fault plan (FaultPlan() turns injection off); returns how many failures the old
+  // plan caused. An nth plan whose nth allocation came and went counts 1.
+  uint64_t set_fault_plan(const FaultPlan& plan) {
+    Guard guard(lock_);
+    const uint64_t injected = faults_.injected();
+    faults_ = plan;
+    return injected;
+  }
+  uint64_t injected_faults() const {
+    Guard guard(lock_);
+    return faults_.injected();
+  }
+
   void* ptr(PhysAddr pa) const { return reinterpret_cast<void*>(pa.value() + offset_); }
 
   // PhysMemory, so PageTable and AddressSpace can allocate from here directly.
@@ -122,13 +194,14 @@ class FrameAllocator {
     return false;
   }
 
-  mutable Lock lock_;  // protects head_, free_count_ and the links in free frames
+  mutable Lock lock_;  // protects head_, free_count_, faults_ and the links in free frames
   uint64_t head_ = 0;
   uint64_t free_count_ = 0;
   uint64_t start_ = 0;  // [start_, end_): the frames this allocator owns; set once by add_range
   uint64_t end_ = 0;
   uint64_t offset_ = 0;
   uint64_t total_ = 0;
+  FaultPlan faults_;
 };
 
 }  // namespace pagoda::mm

@@ -15,7 +15,7 @@ using Handler = int64_t (*)();
 
 // Indexed by the xv6 numbers of kernel/syscall.h; gaps are null.
 struct SyscallTable {
-  Handler entries[SYS_copystats + 1] = {};
+  Handler entries[SYS_allocfail + 1] = {};
   constexpr SyscallTable() {
     entries[SYS_fork] = sys_fork;
     entries[SYS_exit] = sys_exit;
@@ -42,6 +42,7 @@ struct SyscallTable {
     entries[SYS_kpgtbl] = sys_kpgtbl;
     entries[SYS_halt] = sys_halt;
     entries[SYS_copystats] = sys_copystats;
+    entries[SYS_allocfail] = sys_allocfail;
   }
 };
 constexpr SyscallTable kSyscalls;

@@ -1,6 +1,7 @@
 // Process system calls: argument decoding around proc.cc and exec.cc. xv6: sysproc.c
 #include "kernel/proc/sysproc.h"
 
+#include "kernel/allocfail.h"
 #include "kernel/arch/arch.h"
 #include "kernel/proc/clock.h"
 #include "kernel/proc/exec.h"
@@ -93,6 +94,37 @@ int64_t sys_copystats() {
   stats.copyinstr = copy_in_str_calls();
   if (!user_copy_out(myproc(), arg_addr(0), &stats, sizeof(stats)).ok()) return -1;
   return 0;
+}
+
+}  // namespace pagoda
+
+namespace pagoda {
+
+static_assert(ALLOCFAIL_ONE_IN == mm::FaultPlan::kOneIn);
+
+// Fault injection for tests (kernel/allocfail.h): arms the frame allocator's FaultPlan.
+int64_t sys_allocfail() {
+  const int mode = arg_int(0);
+  const uint64_t arg = arg_raw(1);
+  const uint64_t seed = arg_raw(2);
+  KernelMemory& frames = kernel_memory();
+  switch (mode) {
+    case ALLOCFAIL_OFF:
+      return static_cast<int64_t>(frames.set_fault_plan(mm::FaultPlan()));
+    case ALLOCFAIL_NTH:
+      if (arg == 0) return -1;
+      return static_cast<int64_t>(frames.set_fault_plan(mm::FaultPlan::nth(arg)));
+    case ALLOCFAIL_RANDOM:
+      if (arg > mm::FaultPlan::kOneIn) return -1;
+      return static_cast<int64_t>(
+          frames.set_fault_plan(mm::FaultPlan::random(static_cast<uint32_t>(arg), seed)));
+    case ALLOCFAIL_ALL:
+      return static_cast<int64_t>(frames.set_fault_plan(mm::FaultPlan::all()));
+    case ALLOCFAIL_COUNT:
+      return static_cast<int64_t>(frames.injected_faults());
+    default:
+      return -1;
+  }
 }
 
 }  // namespace pagoda

@@ -19,5 +19,6 @@ int64_t sys_kpgtbl();
 int64_t sys_halt();
 void power_off(int code);  // 0: success; returns only if the machine has no test device
 int64_t sys_copystats();
+int64_t sys_allocfail();
 
 }  // namespace pagoda

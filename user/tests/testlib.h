@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include "kernel/allocfail.h"
 #include "kernel/fcntl.h"
 #include "kernel/param.h"
 #include "kernel/stat.h"
@@ -284,6 +285,8 @@ inline bool name_selected(const char* name, int argc, char** argv) {
 
 // Runs one subtest: child + watchdog, then the page and process accounting. True if it passed.
 inline bool run_one(const Test& t) {
+  // Injected allocation failures (allocfail) never outlive the subtest that armed them.
+  allocfail(ALLOCFAIL_OFF, 0, 0);
   const uint64 pages_before = free_pages();
   const uint64 procs_before = nproc();
   // The subtest starts only once the watchdog exists, so that forking the watchdog never changes
@@ -344,6 +347,7 @@ inline bool run_one(const Test& t) {
     say(t.name, ": FAILED subtest process exited with status ", child_status);
     ok = false;
   }
+  allocfail(ALLOCFAIL_OFF, 0, 0);  // a subtest killed while it had failures armed
   // Orphans go to init, which reaps them on its own time; give it a moment.
   uint64 pages_after = free_pages();
   uint64 procs_after = nproc();
