@@ -2,7 +2,6 @@
 // lengths), from several processes at once, from fixed seeds, for a bounded number of iterations
 // (after xv6's grind). The kernel must survive, every call must return something sensible, and no
 // page may be lost. Usage: grindtests [subtest...]
-#include "kernel/fs.h"
 #include "user/tests/testlib.h"
 
 namespace {
@@ -266,40 +265,6 @@ struct Worker {
   if (w.bad_results != 0)
     say(g_current, ": worker ", id, ": ", w.bad_results, " implausible results");
   exit(w.bad_results == 0 ? 0 : 2);
-}
-
-// Removes a directory tree (the grind's names only; a few levels deep). Static buffers per depth:
-// the user stack is one page.
-void remove_tree(const char* dir, int depth = 0) {
-  constexpr int kMaxDepth = 6, kMaxNames = 32;
-  static char names[kMaxDepth][kMaxNames][DIRSIZ + 1];
-  static char paths[kMaxDepth][MAXPATH];
-  if (depth >= kMaxDepth) return;
-  int fd = open(dir, O_RDONLY);
-  if (fd < 0) return;
-  struct dirent de;
-  int n = 0;
-  while (n < kMaxNames && read(fd, &de, sizeof de) == static_cast<int>(sizeof de)) {
-    if (de.inum == 0) continue;
-    memcpy(names[depth][n], de.name, DIRSIZ);
-    names[depth][n][DIRSIZ] = '\0';
-    if (strcmp(names[depth][n], ".") != 0 && strcmp(names[depth][n], "..") != 0) ++n;
-  }
-  close(fd);
-  for (int i = 0; i < n; ++i) {
-    char* path = paths[depth];
-    int len = static_cast<int>(strlen(dir));
-    if (len + 1 + DIRSIZ + 1 > MAXPATH) continue;
-    memcpy(path, dir, len);
-    path[len] = '/';
-    memcpy(path + len + 1, names[depth][i], strlen(names[depth][i]) + 1);
-    struct stat st;
-    if (stat(path, &st) == 0 && st.type == T_DIR)
-      remove_tree(path, depth + 1);
-    else
-      unlink(path);
-  }
-  if (strcmp(dir, "/") != 0) unlink(dir);
 }
 
 void grind(uint64 seed) {

@@ -15,6 +15,7 @@
 
 #include "kernel/allocfail.h"
 #include "kernel/fcntl.h"
+#include "kernel/fs.h"
 #include "kernel/param.h"
 #include "kernel/stat.h"
 #include "kernel/syscall.h"
@@ -100,8 +101,8 @@ class Line {
   Line& add(T* p) {
     return add(Hex{addr(p)});
   }
-  void flush() {
-    if (len_ > 0) write(1, buf_, len_);
+  void flush(int fd = 1) {
+    if (len_ > 0) write(fd, buf_, len_);
     len_ = 0;
   }
 
@@ -265,6 +266,40 @@ inline long verify_pattern(const volatile uchar* p, uint64 n, uint64 seed) {
     if (p[i] != static_cast<uchar>((i * 131 + seed * 7 + (i >> 9)) & 0xff))
       return static_cast<long>(i);
   return -1;
+}
+
+// Removes a directory tree made by a test (at most 32 names per directory, 6 levels deep). Static buffers per depth:
+// the user stack is one page.
+inline void remove_tree(const char* dir, int depth = 0) {
+  constexpr int kMaxDepth = 6, kMaxNames = 32;
+  static char names[kMaxDepth][kMaxNames][DIRSIZ + 1];
+  static char paths[kMaxDepth][MAXPATH];
+  if (depth >= kMaxDepth) return;
+  int fd = open(dir, O_RDONLY);
+  if (fd < 0) return;
+  struct dirent de;
+  int n = 0;
+  while (n < kMaxNames && read(fd, &de, sizeof de) == static_cast<int>(sizeof de)) {
+    if (de.inum == 0) continue;
+    memcpy(names[depth][n], de.name, DIRSIZ);
+    names[depth][n][DIRSIZ] = '\0';
+    if (strcmp(names[depth][n], ".") != 0 && strcmp(names[depth][n], "..") != 0) ++n;
+  }
+  close(fd);
+  for (int i = 0; i < n; ++i) {
+    char* path = paths[depth];
+    int len = static_cast<int>(strlen(dir));
+    if (len + 1 + DIRSIZ + 1 > MAXPATH) continue;
+    memcpy(path, dir, len);
+    path[len] = '/';
+    memcpy(path + len + 1, names[depth][i], strlen(names[depth][i]) + 1);
+    struct stat st;
+    if (stat(path, &st) == 0 && st.type == T_DIR)
+      remove_tree(path, depth + 1);
+    else
+      unlink(path);
+  }
+  if (strcmp(dir, "/") != 0) unlink(dir);
 }
 
 struct Test {
