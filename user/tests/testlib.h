@@ -407,15 +407,25 @@ inline bool run_one(const Test& t) {
 }
 
 // Runs the subtests named on the command line (all if none), prints the verdict, exits 0/1.
+// `-repeat N` first runs them N times over (to catch what fails only now and then).
 template <size_t N>
 [[noreturn]] void run_tests(const char* program, const Test (&tests)[N], int argc, char** argv) {
   int failed = 0;
   int ran = 0;
+  int repeat = 1;
+  if (argc >= 3 && strcmp(argv[1], "-repeat") == 0) {
+    repeat = atoi(argv[2]);
+    argv[2] = argv[0];
+    argv += 2;
+    argc -= 2;
+  }
   say(program, ": starting");
-  for (const Test& t : tests) {
-    if (!name_selected(t.name, argc, argv)) continue;
-    ++ran;
-    if (!run_one(t)) ++failed;
+  for (int i = 0; i < repeat; ++i) {
+    for (const Test& t : tests) {
+      if (!name_selected(t.name, argc, argv)) continue;
+      ++ran;
+      if (!run_one(t)) ++failed;
+    }
   }
   if (ran == 0) {
     say(program, ": no subtest matches");
