@@ -2,7 +2,7 @@
 """First boot: the kernel starts on every hart, turns paging on, reports the free page count that the
 RAM size and the kernel's `end` imply, reaches the shell, and powers QEMU off through the virt test
 device with the exit code `halt` asks for."""
-# matrix: cpus=1,3 kpt=per-process,global
+# matrix: cpus=1,3 kpt=per-process,global ncpu=per-process
 
 import re
 import subprocess

@@ -4,7 +4,7 @@ derived from the programs' ELF headers; addresses may differ), the copyin/copyin
 copyin/copyinstr edge cases, sbrk past the PLIC, no page lost over thousands of fork/exec/exit
 cycles, and (per-process design) that each process's kernel page table maps its own kernel stack
 and no other's, with an exact user mirror, as ^P reports. Drives user/tests/pgtbltest."""
-# matrix: cpus=1,3 kpt=per-process,global timeout=900
+# matrix: cpus=1,3 kpt=per-process,global timeout=900 ncpu=per-process
 
 import os
 import re

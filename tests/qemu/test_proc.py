@@ -2,7 +2,7 @@
 """Processes and traps: fork/exit/wait, kill, sbrk, sleep, exec failures, faulting programs (killed
 with status -1 and one line naming pid, cause and address, while the kernel goes on), bad pointers in
 system calls, orphans, ^P, and no physical page lost across all of it. Drives user/tests/proctest."""
-# matrix: cpus=1,3 kpt=per-process,global timeout=600
+# matrix: cpus=1,3 kpt=per-process,global timeout=600 ncpu=per-process,global
 
 import re
 import time

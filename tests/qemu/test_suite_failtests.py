@@ -3,7 +3,7 @@
 page allocation failing in turn, then seeded random failures and "all fail" under several
 processes). Boots Pagoda, runs user/tests/failtests.cc from the shell and requires every subtest to
 pass, no kernel panic, and the machine's free page count unchanged across the whole run."""
-# matrix: cpus=1,3 kpt=per-process,global timeout=420
+# matrix: cpus=1,3 kpt=per-process,global timeout=420 ncpu=per-process
 
 from harness import run_suite
 

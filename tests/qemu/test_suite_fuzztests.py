@@ -3,7 +3,7 @@
 Boots Pagoda, runs the fuzzer from the shell with a seed of its own for each kernel design and hart
 count (printed; rerun one with `fuzztests -seed S`), and requires every subtest to pass, no kernel
 panic, and the machine's free page count unchanged across the whole run."""
-# matrix: cpus=1,3 kpt=per-process,global timeout=600
+# matrix: cpus=1,3 kpt=per-process,global timeout=600 ncpu=per-process,global
 
 import re
 

@@ -2,7 +2,7 @@
 """User-space test suite: grindtests (random system calls with garbage arguments from several processes (fixed seeds)).
 Boots Pagoda, runs user/tests/grindtests.cc from the shell and requires every subtest to pass, no kernel
 panic, and the machine's free page count (the `free` program) unchanged across the whole run."""
-# matrix: cpus=1,3 kpt=per-process,global timeout=540
+# matrix: cpus=1,3 kpt=per-process,global timeout=540 ncpu=per-process,global
 
 from harness import run_suite
 

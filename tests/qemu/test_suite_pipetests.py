@@ -2,7 +2,7 @@
 """User-space test suite: pipetests (pipes: many writers, closing ends, large transfers, running out of pipes).
 Boots Pagoda, runs user/tests/pipetests.cc from the shell and requires every subtest to pass, no kernel
 panic, and the machine's free page count (the `free` program) unchanged across the whole run."""
-# matrix: cpus=1,3 kpt=per-process,global timeout=420
+# matrix: cpus=1,3 kpt=per-process,global timeout=420 ncpu=per-process,global
 
 from harness import run_suite
 
