@@ -18,9 +18,9 @@ namespace {
 
 using namespace utest;
 
-uint64 g_seed = 15;  // -seed
-int g_rounds = 48;   // -rounds, for fuzz_sequential; fuzz_parallel runs half as many
-int g_calls = 400;   // -calls per round and child
+uint64 g_seed = 15;     // -seed
+int g_rounds = 48;      // -rounds, for fuzz_sequential; fuzz_parallel runs half as many
+int g_calls = 400;      // -calls per round and child
 int g_only_round = -1;  // -round R: run only round R (with -trace 1: print every call)
 bool g_trace = false;
 
@@ -162,8 +162,7 @@ class Fuzzer {
         return 1ull << 32 | rng_.below(kTraceFd);  // a valid fd in the low 32 bits
       case 3:
         return rng_.next();
-      default:
-      {
+      default: {
         // 0 .. NOFILE-2: the report line stays out of reach (and the trace's, when tracing)
         const uint64 fd = rng_.below(kReportFd);
         return g_trace && fd == kTraceFd ? static_cast<uint64>(-1) : fd;
@@ -174,8 +173,18 @@ class Fuzzer {
   // strings that never end. Never a name outside the scratch directory: the fuzzer must not
   // unlink or overwrite the suite's own programs.
   uint64 any_path() {
-    static const char* const kNames[] = {"a",  "b", "d",   "d/x", "d/d", "d/d/y", ".",
-                                         "..", "",  "d/.", "a/x", "nonexistent/a",
+    static const char* const kNames[] = {"a",
+                                         "b",
+                                         "d",
+                                         "d/x",
+                                         "d/d",
+                                         "d/d/y",
+                                         ".",
+                                         "..",
+                                         "",
+                                         "d/.",
+                                         "a/x",
+                                         "nonexistent/a",
                                          "a_name_longer_than_dirsiz"};
     const uint64 k = rng_.below(24);
     if (k < 13) return addr(kNames[k]);
@@ -380,7 +389,8 @@ class Fuzzer {
             n = 0x80000000;  // INT_MIN
             break;
           default: {
-            long d = static_cast<long>(rng_.below(6 * kPageSize)) - 2 * static_cast<long>(kPageSize);
+            long d =
+                static_cast<long>(rng_.below(6 * kPageSize)) - 2 * static_cast<long>(kPageSize);
             if (static_cast<long>(cur) + d < static_cast<long>(heap_base_)) d = 0;
             n = static_cast<uint64>(d);
           }
@@ -401,10 +411,9 @@ class Fuzzer {
         break;
       case 15:
       case 16: {  // open
-        const uint64 flags[] = {O_RDONLY,          O_WRONLY,
-                                O_RDWR,            O_CREATE | O_RDWR,
-                                O_CREATE | O_TRUNC | O_WRONLY,
-                                O_TRUNC | O_RDWR,  rng_.next()};
+        const uint64 flags[] = {
+            O_RDONLY,         O_WRONLY,   O_RDWR, O_CREATE | O_RDWR, O_CREATE | O_TRUNC | O_WRONLY,
+            O_TRUNC | O_RDWR, rng_.next()};
         r = sys(SYS_open, any_path(), flags[rng_.below(7)]);
         expect(r >= -1 && r < NOFILE, SYS_open, r);
         break;
@@ -466,12 +475,17 @@ class Fuzzer {
         break;
       }
       case 27: {  // allocfail: any mode (the parent turns it off after the round)
-        const uint64 modes[] = {ALLOCFAIL_OFF,   ALLOCFAIL_NTH, ALLOCFAIL_RANDOM,
-                                ALLOCFAIL_ALL,   ALLOCFAIL_COUNT, 5,
+        const uint64 modes[] = {ALLOCFAIL_OFF,           ALLOCFAIL_NTH,   ALLOCFAIL_RANDOM,
+                                ALLOCFAIL_ALL,           ALLOCFAIL_COUNT, 5,
                                 static_cast<uint64>(-1), rng_.next()};
         const uint64 mode = modes[rng_.below(8)];
-        const uint64 args[] = {0, 1, 1 + rng_.below(64), ALLOCFAIL_ONE_IN / 8, ALLOCFAIL_ONE_IN,
-                               ALLOCFAIL_ONE_IN + 1, rng_.next()};
+        const uint64 args[] = {0,
+                               1,
+                               1 + rng_.below(64),
+                               ALLOCFAIL_ONE_IN / 8,
+                               ALLOCFAIL_ONE_IN,
+                               ALLOCFAIL_ONE_IN + 1,
+                               rng_.next()};
         if (mode == ALLOCFAIL_ALL && rng_.below(4) != 0) break;  // rarer: it ends most calls' use
         r = sys(SYS_allocfail, mode, args[rng_.below(7)], rng_.next());
         expect(r >= -1, SYS_allocfail, r);
@@ -479,10 +493,18 @@ class Fuzzer {
       }
       case 28: {  // unknown numbers, and numbers whose low 32 bits name a call (rarely: logged)
         if (rng_.below(8) != 0) break;
-        const uint64 nums[] = {0,  22, 24 + rng_.below(10), 35 + rng_.below(5), 43, 44,
-                               45 + rng_.below(1000), static_cast<uint64>(-1),
-                               (1ull << 32) + SYS_getpid, (1ull << 32) + SYS_halt,
-                               (1ull << 63) + SYS_halt, rng_.next()};
+        const uint64 nums[] = {0,
+                               22,
+                               24 + rng_.below(10),
+                               35 + rng_.below(5),
+                               43,
+                               44,
+                               45 + rng_.below(1000),
+                               static_cast<uint64>(-1),
+                               (1ull << 32) + SYS_getpid,
+                               (1ull << 32) + SYS_halt,
+                               (1ull << 63) + SYS_halt,
+                               rng_.next()};
         const long num = static_cast<long>(nums[rng_.below(12)]);
         r = call6(num, rng_.next(), rng_.next(), rng_.next());
         expect(r == -1, num, r);
@@ -492,9 +514,9 @@ class Fuzzer {
       case 30:  // a known call with entirely random registers (halt, exit, exec, kill, fork,
                 // sleep and the path calls excepted: they are argued above)
       {
-        const long safe[] = {SYS_read,    SYS_write,    SYS_close,     SYS_dup,
-                             SYS_fstat,   SYS_pipe,     SYS_sbrk,      SYS_sysinfo,
-                             SYS_wait,    SYS_copystats, SYS_uptime,   SYS_getpid};
+        const long safe[] = {SYS_read,  SYS_write,     SYS_close,  SYS_dup,
+                             SYS_fstat, SYS_pipe,      SYS_sbrk,   SYS_sysinfo,
+                             SYS_wait,  SYS_copystats, SYS_uptime, SYS_getpid};
         const long num = safe[rng_.below(12)];
         if (num == SYS_sbrk) {
           // Random 64 bits, but not so far down that our own text goes.
@@ -629,9 +651,9 @@ bool round(uint64 seed, int r, int children, Tally& tally) {
     } else if (st == -1) {
       if (fired) {
         ++tally.hung;
-        say(g_current, ": round ", r, " child ", c, " (seed ", Hex{child_seed(seed, r, c, children)},
-            ") was still running after ", kWatchdogTicks, " ticks; rerun with -round ", r,
-            " -trace 1");
+        say(g_current, ": round ", r, " child ", c, " (seed ",
+            Hex{child_seed(seed, r, c, children)}, ") was still running after ", kWatchdogTicks,
+            " ticks; rerun with -round ", r, " -trace 1");
       } else {
         ++tally.killed;
       }

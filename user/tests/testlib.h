@@ -268,8 +268,8 @@ inline long verify_pattern(const volatile uchar* p, uint64 n, uint64 seed) {
   return -1;
 }
 
-// Removes a directory tree made by a test (at most 32 names per directory, 6 levels deep). Static buffers per depth:
-// the user stack is one page.
+// Removes a directory tree made by a test (at most 32 names per directory, 6 levels deep). Static
+// buffers per depth: the user stack is one page.
 inline void remove_tree(const char* dir, int depth = 0) {
   constexpr int kMaxDepth = 6, kMaxNames = 32;
   static char names[kMaxDepth][kMaxNames][DIRSIZ + 1];

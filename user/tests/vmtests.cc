@@ -311,6 +311,44 @@ void kill_with_big_heap() {
   CHECK_EQ(wait_for(pid), -1);
 }
 
+void fork_watchdog_churn() {
+  // What the runner does around every fast subtest (sbrk_towards_maxva lost 11 pages once, per-
+  // process design, 3 harts): fork a child that finishes at once, fork a watchdog that sleeps, kill
+  // the watchdog as soon as the child is reaped (often before it has run), reap it. Every round
+  // must give back exactly what it took, with no time to settle.
+  for (int round = 0; round < 300; ++round) {
+    const uint64 pages = free_pages();
+    const uint64 procs = nproc();
+    int child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+      for (int i = 0; i < 2; ++i)
+        if (sbrk(1 << 30) != kSbrkFailed) exit(2);
+      exit(0);
+    }
+    int watchdog = fork();
+    CHECK(watchdog >= 0);
+    if (watchdog == 0) {
+      sleep(1000);
+      exit(0);
+    }
+    if (round % 3 == 0) CHECK_EQ(kill(watchdog), 0);  // killed before the child is reaped
+    for (int reaped = 0; reaped < 2; ++reaped) {
+      int st = 0;
+      const int pid = wait(&st);
+      if (pid == child) {
+        CHECK_EQ(st, 0);
+        if (round % 3 != 0) CHECK_EQ(kill(watchdog), 0);
+      } else {
+        CHECK(pid == watchdog && st == -1, "wait returned ", pid, " status ", st);
+      }
+    }
+    const uint64 after = free_pages();
+    CHECK(after == pages && nproc() == procs, "round ", round, ": free pages ", pages, " -> ",
+          after, ", processes ", procs, " -> ", nproc());
+  }
+}
+
 constexpr Test kTests[] = {
     {"sbrk_basic", sbrk_basic},
     {"sbrk_grow_shrink_zero", sbrk_grow_shrink_zero},
@@ -327,6 +365,7 @@ constexpr Test kTests[] = {
     {"stack_and_layout", stack_and_layout},
     {"heap_big_pattern", heap_big_pattern},
     {"kill_with_big_heap", kill_with_big_heap},
+    {"fork_watchdog_churn", fork_watchdog_churn},
 };
 
 }  // namespace
