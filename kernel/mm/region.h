@@ -90,6 +90,21 @@ class RegionList {
     return {};
   }
 
+  // Drops every region, or the part of it, at or above end (page-aligned; kMisaligned
+  // otherwise): what sbrk's shrink does to the regions. Never needs a slot, so it cannot run out.
+  Status truncate(VirtAddr end) {
+    if (!end.page_aligned()) return Error::kMisaligned;
+    while (count_ > 0 && regions_[count_ - 1].end() > end.value()) {
+      Region& last = regions_[count_ - 1];
+      if (last.start.value() >= end.value()) {
+        --count_;
+      } else {
+        last.size = end.value() - last.start.value();
+      }
+    }
+    return {};
+  }
+
   // Sets the size of the region starting at start (the heap on sbrk): kNotMapped if none starts
   // there, kAlreadyMapped if growing would overlap the next region, kInvalid for 0.
   Status resize(VirtAddr start, uint64_t new_size) {

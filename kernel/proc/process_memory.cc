@@ -81,15 +81,6 @@ Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind)
   return {};
 }
 
-void ProcessMemory::truncate_regions(uint64_t end) {
-  while (!regions_.empty()) {
-    const Region last = regions_[regions_.size() - 1];
-    if (last.end() <= end) break;
-    const uint64_t cut = last.start.value() >= end ? last.start.value() : end;
-    PAGODA_MUST(regions_.remove(VirtAddr(cut), last.end() - cut));
-  }
-}
-
 Status ProcessMemory::map_segment(uint64_t vaddr, uint64_t memsz, Perm perm) {
   if (memsz > UINT64_MAX - vaddr) return Error::kOutOfRange;
   const RegionKind kind = mm::has(perm, Perm::kExec) ? RegionKind::kText : RegionKind::kData;
@@ -112,7 +103,7 @@ Result<uint64_t> ProcessMemory::map_stack() {
   if (status.ok()) status = as_.grow(guard + 2 * kPageSize, kUserRw);
   if (status.ok()) status = as_.clear_user(VirtAddr(guard));
   if (!status.ok()) {
-    truncate_regions(guard);  // the space itself is discarded by exec
+    PAGODA_MUST(regions_.truncate(VirtAddr(guard)));  // exec discards the space itself
     return status.error();
   }
   return guard + 2 * kPageSize;
@@ -149,7 +140,7 @@ Status ProcessMemory::grow_by(int64_t n) {
     const uint64_t dec = 0 - static_cast<uint64_t>(n);
     if (dec > size) return Error::kOutOfRange;
     as_.shrink(size - dec);
-    truncate_regions(mm::page_round_up(size - dec));
+    PAGODA_MUST(regions_.truncate(VirtAddr(mm::page_round_up(size - dec))));
   }
   return {};
 }

@@ -87,8 +87,6 @@ class ProcessMemory {
  private:
   // Inserts a region and maps it by growing the space to new_size; either both or neither.
   Status grow_region(uint64_t new_size, mm::Perm perm, mm::RegionKind kind);
-  // Drops the regions (or the parts of them) at or above end (page-aligned).
-  void truncate_regions(uint64_t end);
 
   UserAddressSpace as_;
   KernelTableDesign kernel_;

@@ -98,6 +98,29 @@ TEST(RegionList, ResizeGrowsTheHeapUpToTheNextRegion) {
 
 // The model: for each page of a small space, the id of the region piece covering it (0: none).
 // A split gives the upper piece a new id, so piece boundaries are checked exactly.
+TEST(RegionList, TruncateDropsAndTrimsEverythingAboveTheEnd) {
+  RegionList<4> list;
+  ASSERT_TRUE(list.insert(region(0, 2, RegionKind::kText, kRx)).ok());
+  ASSERT_TRUE(list.insert(region(2, 1, RegionKind::kGuard, Perm::kNone)).ok());
+  ASSERT_TRUE(list.insert(region(3, 1, RegionKind::kStack)).ok());
+  ASSERT_TRUE(list.insert(region(4, 5, RegionKind::kHeap)).ok());
+  EXPECT_EQ(list.truncate(VirtAddr(5 * kPageSize + 1)).error(), Error::kMisaligned);
+  EXPECT_EQ(list.size(), 4u);
+  ASSERT_TRUE(list.truncate(VirtAddr(9 * kPageSize)).ok());  // at the end: nothing changes
+  EXPECT_EQ(list.size(), 4u);
+  EXPECT_EQ(list[3].size, 5 * kPageSize);
+  ASSERT_TRUE(list.truncate(VirtAddr(6 * kPageSize)).ok());  // trims the heap
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_EQ(list[3].end(), 6 * kPageSize);
+  ASSERT_TRUE(list.truncate(VirtAddr(kPageSize)).ok());  // drops three, trims the text
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].kind, RegionKind::kText);
+  EXPECT_EQ(list[0].size, kPageSize);
+  EXPECT_EQ(list.find(VirtAddr(kPageSize)), nullptr);
+  ASSERT_TRUE(list.truncate(VirtAddr(0)).ok());
+  EXPECT_TRUE(list.empty());
+}
+
 TEST(RegionList, RandomOperationsAgreeWithAPageModel) {
   constexpr uint64_t kPages = 64;
   constexpr size_t kCap = 8;
@@ -121,7 +144,11 @@ TEST(RegionList, RandomOperationsAgreeWithAPageModel) {
       free = free && owner[p] == 0;
       inside_one = inside_one && owner[p] == owner[first];
     }
-    if (rng() % 2 == 0) {
+    const uint64_t op = rng() % 16;
+    if (op == 0) {  // now and then, a truncate (sbrk's shrink)
+      ASSERT_TRUE(list.truncate(VirtAddr(first * kPageSize)).ok()) << step;
+      for (uint64_t p = first; p < kPages; ++p) owner[p] = 0;
+    } else if (op % 2 == 0) {
       const auto kind = static_cast<RegionKind>(rng() % 7);
       const Status s = list.insert(region(first, pages, kind));
       ASSERT_EQ(s.ok(), free && pieces() < kCap) << step;
