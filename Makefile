@@ -4,7 +4,8 @@
 #   make test       host unit tests and the QEMU integration tests, under ctest
 #   make bench      the benchmarks (see bench/README.md)
 #   make clean      remove build/
-# Options: CPUS=3 (harts), KPT=per-process|global (kernel page-table design for make qemu).
+# Options: CPUS=3 (harts), KPT=per-process|global (kernel page-table design for make qemu),
+#          ARCH=x86 (make qemu/qemu-gdb/gdb run the x86 kernel, issue 11; `make` builds both).
 
 CPUS ?= 3
 KPT ?= per-process
@@ -13,6 +14,8 @@ HOST := build/host
 SANITIZE := build/host-sanitize
 RISCV := build/riscv
 RISCV_GLOBAL := build/riscv-global
+X86 := build/x86
+ARCH ?= riscv
 KERNEL_DIR := $(if $(filter global,$(KPT)),$(RISCV_GLOBAL),$(RISCV))
 
 QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M -smp $(CPUS) -nographic \
@@ -20,9 +23,13 @@ QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M 
 	-drive file=$(RISCV)/fs.img,if=none,format=raw,id=x0 \
 	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
 
-.PHONY: all bootstrap host host-sanitize riscv riscv-global qemu qemu-gdb gdb test bench clean format
+# The x86 machine (issue 11): exactly this line, as the README and tests/qemu give it.
+X86_QEMU = qemu-system-i386 -nographic -no-reboot -kernel $(X86)/kernel/kernel \
+	-drive file=$(X86)/fs.img,index=1,media=disk,format=raw -smp 2 -m 512
 
-all: host riscv riscv-global
+.PHONY: all bootstrap host host-sanitize riscv riscv-global x86 qemu qemu-gdb gdb test bench clean format
+
+all: host riscv riscv-global x86
 
 bootstrap:
 	@tools/bootstrap.sh
@@ -41,6 +48,23 @@ riscv-global: host
 		-DPAGODA_KERNEL_PAGETABLE=global -DPAGODA_HOST_BUILD=$(abspath $(HOST)) >/dev/null
 	@cmake --build $(RISCV_GLOBAL) -j $(JOBS) --target kernel
 
+x86: host
+	@cmake -S . -B $(X86) -DCMAKE_TOOLCHAIN_FILE=cmake/i686-toolchain.cmake \
+		-DPAGODA_HOST_BUILD=$(abspath $(HOST)) >/dev/null
+	@cmake --build $(X86) -j $(JOBS)
+
+ifeq ($(ARCH),x86)
+qemu: host x86
+	$(X86_QEMU)
+
+qemu-gdb: host x86
+	@echo "*** Now run 'make gdb ARCH=x86' in another window." 1>&2
+	$(X86_QEMU) -S -gdb tcp::26000
+
+gdb:
+	gdb-multiarch -q -ex 'set architecture i386' -ex 'file $(X86)/kernel/kernel' \
+		-ex 'target remote localhost:26000'
+else
 qemu: host riscv $(if $(filter global,$(KPT)),riscv-global)
 	qemu-system-riscv64 $(QEMUOPTS)
 
@@ -51,6 +75,7 @@ qemu-gdb: host riscv $(if $(filter global,$(KPT)),riscv-global)
 gdb:
 	gdb-multiarch -q -ex 'set architecture riscv:rv64' -ex 'file $(KERNEL_DIR)/kernel/kernel' \
 		-ex 'target remote localhost:26000'
+endif
 
 # The host suites again under ASan + UBSan (tests labelled `sanitize`).
 host-sanitize: bootstrap

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "kernel/arch/riscv/sv39.h"
+#include "kernel/arch/arch.h"
 #include "kernel/mm/address_space.h"
 #include "kernel/mm/frame_allocator.h"
 #include "kernel/mm/page_table.h"
@@ -15,8 +15,8 @@ namespace pagoda {
 // RAM is direct-mapped in the kernel page table (virtual == physical), so the frame allocator is
 // the kernel's PhysMemory as it is: ptr(pa) == pa.
 using KernelMemory = mm::FrameAllocator<SpinLock>;
-using KernelPageTable = mm::PageTable<riscv::Sv39, KernelMemory>;
-using UserAddressSpace = mm::AddressSpace<riscv::Sv39, KernelMemory>;
+using KernelPageTable = mm::PageTable<arch::PteFormat, KernelMemory>;
+using UserAddressSpace = mm::AddressSpace<arch::PteFormat, KernelMemory>;
 
 KernelMemory& kernel_memory();
 uint64_t free_memory_bytes();  // sysinfo.freemem

@@ -5,7 +5,9 @@
 namespace pagoda {
 
 void vmprint(const KernelPageTable& table) {
-  table.print([](const char* line) { kprintf("%s\n", line); });
+  // On x86 every user directory borrows the kernel map: print the entries, not the whole map.
+  table.print([](const char* line) { kprintf("%s\n", line); },
+              arch::kKernelMapInUserTables ? mm::Borrowed::kSkip : mm::Borrowed::kDescend);
 }
 
 }  // namespace pagoda

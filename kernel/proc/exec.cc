@@ -59,7 +59,8 @@ Result<uint64_t> load_program(UserAddressSpace& as, const char* path) {
   InodeReader reader(ip);
   // Leave room for the guard and stack pages below the trapframe.
   elf::Image image;
-  Status status = elf::parse(reader, arch::kTrapframe - 2 * kPageSize, image);
+  Status status = elf::parse(reader, arch::kUserTop - 2 * kPageSize, image,
+                             elf::Target{arch::kElfClass, arch::kElfMachine});
   for (int i = 0; status.ok() && i < image.count; ++i) {
     if (as.size() > image.segments[i].vaddr) {
       status = Error::kInvalid;  // parse() sorts; a shared page is refused there too
@@ -102,7 +103,8 @@ int exec(const char* path, const char* const* argv, int argc) {
   if (as.grow(stack_guard + 2 * kPageSize, Perm::kRead | Perm::kWrite).ok() &&
       as.clear_user(VirtAddr(stack_guard)).ok()) {
     uint64_t top = stack_guard + 2 * kPageSize;
-    sp = push_args(as, top, top - kPageSize, argv, argc);
+    sp = push_args(as, top, top - kPageSize, argv, argc,
+                   UserStackAbi{arch::kUserWordSize, arch::kUserMainFrame});
   }
   if (!sp.ok()) {
     user_space_discard(p, as);  // labs: and its kernel table
@@ -128,7 +130,7 @@ int64_t sys_exec() {
   for (;;) {
     uint64_t uarg;
     if (argc == MAXARG) goto out;  // no room for the terminating null pointer's slot
-    if (!fetch_addr(uargv + static_cast<uint64_t>(argc) * sizeof(uint64_t), &uarg).ok()) goto out;
+    if (!fetch_addr(uargv + static_cast<uint64_t>(argc) * arch::kUserWordSize, &uarg).ok()) goto out;
     if (uarg == 0) break;
     auto page = kernel_memory().alloc_page();
     if (!page.ok()) goto out;
@@ -139,7 +141,7 @@ int64_t sys_exec() {
   result = exec(path, argv, argc);
 out:
   for (int i = 0; i < argc; ++i)
-    kernel_memory().free_page(mm::PhysAddr(reinterpret_cast<uint64_t>(argv[i])));
+    kernel_memory().free_page(kernel_memory().phys(argv[i]));
   return result;
 }
 

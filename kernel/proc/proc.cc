@@ -42,7 +42,7 @@ int alloc_pid() {
 void free_proc_locked(Proc* p) {
   user_space_release(p);
   if (p->trapframe != nullptr) {
-    kernel_memory().free_page(mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
+    kernel_memory().free_page(kernel_memory().phys(p->trapframe));
   }
   p->trapframe = nullptr;
   p->pid = 0;
@@ -189,7 +189,7 @@ Status grow_proc(int64_t n) {
   UserAddressSpace& as = myproc()->space->as;
   uint64_t size = as.size();
   if (n > 0) {
-    if (static_cast<uint64_t>(n) > arch::kTrapframe - size) return Error::kNoMemory;
+    if (static_cast<uint64_t>(n) > arch::kUserTop - size) return Error::kNoMemory;
     // More new pages than are free cannot fit: refuse now rather than after taking all of RAM.
     // Only a hint (others allocate concurrently); grow still fails cleanly if memory runs out.
     const uint64_t new_pages =

@@ -17,11 +17,21 @@ int64_t sys_fork() {
   return fork();
 }
 
+// xv6-x86's exit(void) and wait(void) read no argument: the word above the return address is
+// whatever the caller left there, so it is neither the status nor a place to write one.
 int64_t sys_exit() {
-  exit(arg_int(0));
+  exit(arch::kExitWaitTakeNoArguments ? 0 : arg_int(0));
 }
 
 int64_t sys_wait() {
+  return wait(arch::kExitWaitTakeNoArguments ? 0 : arg_addr(0));
+}
+
+int64_t sys_exit_status() {
+  exit(arg_int(0));
+}
+
+int64_t sys_wait_status() {
   return wait(arg_addr(0));
 }
 

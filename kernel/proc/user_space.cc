@@ -22,10 +22,31 @@ constinit uint64_t g_copy_in_str_calls = 0;
 
 }  // namespace
 
+// x86 (xv6-x86 setupkvm): every user directory carries the kernel map, so traps and system calls
+// run on the process's own table. Its top-level entries from kKernelMapStart up are the kernel
+// table's, borrowed: shared, never freed with the process.
+Status share_kernel_map(UserAddressSpace& as) {
+  constexpr uint64_t kSpan = arch::kPageSize
+                             << (arch::PteFormat::kIndexBits * (arch::PteFormat::kLevels - 1));
+  for (uint64_t va = arch::kKernelMapStart; va < arch::kMaxVa; va += kSpan) {
+    const Status s = as.table().borrow(mm::VirtAddr(va), kernel_page_table());
+    if (!s.ok() && s.error() != Error::kNotMapped) return s;
+  }
+  return {};
+}
+
 Result<UserAddressSpace> user_space_new(Proc* p) {
-  auto as = UserAddressSpace::create(kernel_memory(),
-                                     mm::PhysAddr(reinterpret_cast<uint64_t>(trampoline)),
-                                     mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
+  // Frames are reached through the kernel's direct map: their physical address is the kernel's.
+  auto as = UserAddressSpace::create(kernel_memory(), kernel_memory().phys(trampoline),
+                                     kernel_memory().phys(p->trapframe));
+  if (as.ok()) as.value().set_limit(arch::kUserTop);
+  if (as.ok() && arch::kKernelMapInUserTables) {
+    const Status shared = share_kernel_map(as.value());
+    if (!shared.ok()) {
+      as.value().destroy();
+      return shared.error();
+    }
+  }
 #if PAGODA_PER_PROCESS_KPT  // labs: a kernel table mirroring this space (observer, limit)
   if (as.ok()) {
     UserAddressSpace space = std::move(as).value();
@@ -61,6 +82,8 @@ void user_space_commit(Proc* p, UserAddressSpace&& fresh) {
   old.destroy();
   process_kernel_tables(proc_slot(p)).close(old_root);
 #else
+  // x86: the CPU may be running on the old directory; leave it before it is freed.
+  if (arch::kKernelMapInUserTables && p == myproc()) kvm_init_hart();
   old.destroy();
 #endif
 }
@@ -126,8 +149,10 @@ void user_space_switch_kernel(Proc* p) {
     kvm_init_hart();
   }
 #else
-  // Global kernel page table: every process shares it, so there is nothing to switch.
-  (void)p;
+  // Global kernel page table: every process shares it, so there is nothing to switch. On x86 the
+  // scheduler may still run on the last process's directory (its kernel map): back to the kernel's
+  // own before that process can be freed (xv6-x86: switchkvm).
+  if (arch::kKernelMapInUserTables && p == nullptr) kvm_init_hart();
 #endif
 }
 
