@@ -43,17 +43,19 @@ constinit uint32_t g_kernel_cr3 = 0;
 
 // PHYSTOP from the multiboot memory report: the RAM from 1 MiB up to the first hole.
 uint64_t ram_end(uint32_t magic, uint32_t info_pa) {
-  if (magic != x86::kMultibootLoaderMagic) panic("boot: not loaded by a multiboot loader (0x%x)", magic);
-  if (info_pa >= x86::kBootMapped) panic("boot: multiboot information at 0x%x is not mapped", info_pa);
+  if (magic != x86::kMultibootLoaderMagic)
+    panic("boot: not loaded by a multiboot loader (0x%x)", magic);
+  if (info_pa >= x86::kBootMapped)
+    panic("boot: multiboot information at 0x%x is not mapped", info_pa);
   auto* info = reinterpret_cast<const x86::MultibootInfo*>(x86::p2v(info_pa));
-  if ((info->flags & x86::kMultibootInfoMemory) == 0) panic("boot: the loader reports no memory size");
+  if ((info->flags & x86::kMultibootInfoMemory) == 0)
+    panic("boot: the loader reports no memory size");
   return x86::kExtMem + uint64_t{info->mem_upper} * 1024;
 }
 
 // xv6-x86: kinit1. The pages between the kernel's end and 4 MiB: what the boot directory maps.
 void kinit1() {
-  g_frames.add_range(PhysAddr(x86::v2p(addr_of(end))), PhysAddr(x86::kBootMapped),
-                     x86::kKernBase);
+  g_frames.add_range(PhysAddr(x86::v2p(addr_of(end))), PhysAddr(x86::kBootMapped), x86::kKernBase);
 }
 
 // xv6-x86: kinit2. The rest of RAM, reachable now that the kernel map is installed everywhere.
@@ -86,14 +88,15 @@ void kvmalloc() {
 // the text is read-only.
 void kvm_check_x86() {
   const uint64_t probes[] = {addr_of(reinterpret_cast<const void*>(&kvm_check_x86)),
-                             addr_of(&g_frames),
-                             x86::p2v(g_phys_top - x86::kPageSize)};
+                             addr_of(&g_frames), x86::p2v(g_phys_top - x86::kPageSize)};
   for (uint64_t va : probes) {
     auto pa = g_kernel_table.translate(VirtAddr(va));
     if (!pa.ok() || pa->value() != x86::v2p(va)) panic("kvm_check: 0x%llx is not at V2P", va);
   }
-  const auto* text = g_kernel_table.walk(VirtAddr(addr_of(reinterpret_cast<const void*>(&kvm_check_x86))));
-  if (text == nullptr || text->writable() || text->user()) panic("kvm_check: kernel text is writable");
+  const auto* text =
+      g_kernel_table.walk(VirtAddr(addr_of(reinterpret_cast<const void*>(&kvm_check_x86))));
+  if (text == nullptr || text->writable() || text->user())
+    panic("kvm_check: kernel text is writable");
 }
 
 // For the ACPI tables: physical memory beyond PHYSTOP (below DEVSPACE - KERNBASE) mapped
@@ -102,7 +105,8 @@ const void* map_phys(uint64_t pa, uint64_t len) {
   if (len == 0 || pa >= x86::kPhysTopMax || len > x86::kPhysTopMax - pa) return nullptr;
   for (uint64_t page = mm::page_round_down(pa); page < pa + len; page += x86::kPageSize) {
     if (page < g_phys_top || g_kernel_table.translate(VirtAddr(x86::p2v(page))).ok()) continue;
-    if (!g_kernel_table.map(VirtAddr(x86::p2v(page)), x86::kPageSize, PhysAddr(page), mm::Perm::kRead)
+    if (!g_kernel_table
+             .map(VirtAddr(x86::p2v(page)), x86::kPageSize, PhysAddr(page), mm::Perm::kRead)
              .ok()) {
       return nullptr;
     }

@@ -36,8 +36,8 @@ constexpr uint8_t kCmdReadSectors = 0x20;
 constexpr uint8_t kCmdWriteSectors = 0x30;
 constexpr uint8_t kCmdIdentify = 0xec;
 
-constexpr uint8_t kDrive = 1;         // the second drive (slave)
-constexpr uint8_t kLbaMode = 0xe0;    // LBA addressing, bits 7 and 5 set
+constexpr uint8_t kDrive = 1;       // the second drive (slave)
+constexpr uint8_t kLbaMode = 0xe0;  // LBA addressing, bits 7 and 5 set
 constexpr uint32_t kSectorSize = 512;
 constexpr uint32_t kSectorsPerBlock = BSIZE / kSectorSize;
 static_assert(BSIZE % kSectorSize == 0);
@@ -108,7 +108,8 @@ void disk_init() {
   uint8_t s;
   while (((s = arch::port_in8(kStatusCommand)) & kStatusBusy) != 0) {
   }
-  if ((s & (kStatusError | kStatusDrq)) != kStatusDrq) panic("ide: IDENTIFY DEVICE failed (0x%x)", s);
+  if ((s & (kStatusError | kStatusDrq)) != kStatusDrq)
+    panic("ide: IDENTIFY DEVICE failed (0x%x)", s);
   uint16_t id[256];
   arch::port_in32s(kData, id, sizeof(id) / 4);
   // Words 60-61: the number of sectors addressable with 28-bit LBA.
@@ -123,9 +124,10 @@ uint64_t disk_capacity() {
 void disk_intr() {
   SpinLockGuard guard(g_lock);
   const uint8_t s = arch::port_in8(kStatusCommand);  // also acknowledges the interrupt
-  if (g_count == 0) return;                         // spurious
+  if (g_count == 0) return;                          // spurious
   Request& r = g_queue[g_head];
-  if ((s & (kStatusFault | kStatusError)) != 0) panic("ide: block %u failed (status 0x%x)", r.b->blockno, s);
+  if ((s & (kStatusFault | kStatusError)) != 0)
+    panic("ide: block %u failed (status 0x%x)", r.b->blockno, s);
   if (r.op == DiskOp::kRead) {
     if ((s & kStatusDrq) == 0) return;  // not ready yet
     arch::port_in32s(kData, r.b->data, BSIZE / 4);

@@ -90,8 +90,8 @@ class PageTableView {
   }
 
   template <class Sink>
-  void print_table(Sink& sink, char (&line)[kPrintLineMax], PhysAddr table_pa, int level,
-                   int depth, Borrowed borrowed) const {
+  void print_table(Sink& sink, char (&line)[kPrintLineMax], PhysAddr table_pa, int level, int depth,
+                   Borrowed borrowed) const {
     const Pte* table = entries(table_pa);
     for (size_t i = 0; i < kEntries; ++i) {
       const Pte pte = table[i];

@@ -1,6 +1,7 @@
-// ELF executables, ELF64 (RISC-V) and ELF32 (i386): the file format (System V gABI, RISC-V psABI) and a validator that turns the
-// headers into a list of loadable segments. Portable: reads through a Reader, so it works on an
-// inode in the kernel and on a byte array in host tests. xv6: elf.h and the checks in exec.c
+// ELF executables, ELF64 (RISC-V) and ELF32 (i386): the file format (System V gABI, RISC-V psABI)
+// and a validator that turns the headers into a list of loadable segments. Portable: reads through
+// a Reader, so it works on an inode in the kernel and on a byte array in host tests. xv6: elf.h and
+// the checks in exec.c
 #pragma once
 
 #include <concepts>
@@ -141,10 +142,9 @@ bool read_file_header(R& reader, Target target, FileHeader& eh) {
   if (target.ident_class == kClass64) return reader.read(&eh, 0, sizeof(eh));
   FileHeader32 h;
   if (!reader.read(&h, 0, sizeof(h))) return false;
-  eh = FileHeader{h.magic,   h.ident_class, h.ident_data, h.ident_version, {},
-                  h.type,    h.machine,     h.version,    h.entry,         h.phoff,
-                  h.shoff,   h.flags,       h.ehsize,     h.phentsize,     h.phnum,
-                  h.shentsize, h.shnum,     h.shstrndx};
+  eh = FileHeader{h.magic,   h.ident_class, h.ident_data, h.ident_version, {},      h.type,
+                  h.machine, h.version,     h.entry,      h.phoff,         h.shoff, h.flags,
+                  h.ehsize,  h.phentsize,   h.phnum,      h.shentsize,     h.shnum, h.shstrndx};
   __builtin_memcpy(eh.ident_rest, h.ident_rest, sizeof(eh.ident_rest));
   return true;
 }

@@ -1,6 +1,7 @@
 // The initial user stack of exec: argument strings, then the argv array, each 16-byte aligned as
-// the RISC-V psABI wants sp (or as xv6-x86 builds it, with main's frame below: UserStackAbi). Portable (templated on the address space) so host tests check the
-// exact layout. xv6: the ustack part of exec()
+// the RISC-V psABI wants sp (or as xv6-x86 builds it, with main's frame below: UserStackAbi).
+// Portable (templated on the address space) so host tests check the exact layout. xv6: the ustack
+// part of exec()
 #pragma once
 
 #include <cstdint>
@@ -23,8 +24,8 @@ struct UserStackAbi {
 // also the user address of the argv array (argv[argc] == 0). kTooBig when they do not fit or
 // argc > MAXARG.
 template <class Space>
-Result<uint64_t> push_args(Space& as, uint64_t sp, uint64_t base, const char* const* argv,
-                           int argc, UserStackAbi abi = {}) {
+Result<uint64_t> push_args(Space& as, uint64_t sp, uint64_t base, const char* const* argv, int argc,
+                           UserStackAbi abi = {}) {
   if (argc < 0 || argc > MAXARG) return Error::kTooBig;
   const uint64_t align_mask = abi.main_frame ? abi.word_size - 1 : 15;
   uint64_t strings[MAXARG];

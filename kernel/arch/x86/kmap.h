@@ -3,10 +3,10 @@
 // layout are passed in), so the host tests check the exact table shape.
 //
 //   virtual                      physical               perm
-//   KERNBASE .. KERNLINK         0 .. EXTMEM            RW    I/O space (BIOS tables, VGA, AP start)
-//   KERNLINK .. data             EXTMEM .. V2P(data)    R     kernel text and rodata
-//   data .. KERNBASE+PHYSTOP     V2P(data) .. PHYSTOP   RW    kernel data and free memory
-//   DEVSPACE .. 4 GiB - 4 MiB    DEVSPACE .. same       RW    LAPIC, IOAPIC (direct)
+//   KERNBASE .. KERNLINK         0 .. EXTMEM            RW    I/O space (BIOS tables, VGA, AP
+//   start) KERNLINK .. data             EXTMEM .. V2P(data)    R     kernel text and rodata data ..
+//   KERNBASE+PHYSTOP     V2P(data) .. PHYSTOP   RW    kernel data and free memory DEVSPACE .. 4 GiB
+//   - 4 MiB    DEVSPACE .. same       RW    LAPIC, IOAPIC (direct)
 //
 // (xv6-x86 maps the devices to the top; here the last 4 MiB stay each process's own, and the
 // kernel stacks take the 4 MiB below DEVSPACE, so PHYSTOP is capped below those.)
@@ -48,7 +48,8 @@ constexpr uint64_t phys_top_from(uint64_t ram_end) {
 }
 
 // xv6: kmap[]. The regions for a layout, in ascending virtual order.
-constexpr void kernel_map_regions(const KernelMapLayout& l, KernelMapRegion (&out)[kKernelMapRegions]) {
+constexpr void kernel_map_regions(const KernelMapLayout& l,
+                                  KernelMapRegion (&out)[kKernelMapRegions]) {
   constexpr mm::Perm kRw = mm::Perm::kRead | mm::Perm::kWrite;
   out[0] = {kKernBase, 0, kExtMem, kRw, "I/O space"};
   out[1] = {kKernLink, v2p(kKernLink), v2p(l.data_va), mm::Perm::kRead | mm::Perm::kExec,

@@ -10,11 +10,11 @@ namespace {
 enum Reg : uint32_t {
   kId = 0x020,
   kVersion = 0x030,
-  kTpr = 0x080,   // task priority
+  kTpr = 0x080,  // task priority
   kEoi = 0x0b0,
-  kSvr = 0x0f0,   // spurious interrupt vector
-  kEsr = 0x280,   // error status
-  kIcrLo = 0x300, // interrupt command
+  kSvr = 0x0f0,    // spurious interrupt vector
+  kEsr = 0x280,    // error status
+  kIcrLo = 0x300,  // interrupt command
   kIcrHi = 0x310,
   kTimer = 0x320,  // LVT timer
   kPcint = 0x340,  // LVT performance counter

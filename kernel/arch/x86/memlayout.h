@@ -36,7 +36,7 @@ inline constexpr uint64_t kIoapic = 0xfec00000;
 inline constexpr uint16_t kCom1 = 0x3f8;
 
 // Interrupt vectors (xv6-x86 traps.h): exceptions 0-31, IRQs from 32, system calls on 64.
-inline constexpr int kVectorIrq0 = 32;  // xv6: T_IRQ0
+inline constexpr int kVectorIrq0 = 32;     // xv6: T_IRQ0
 inline constexpr int kVectorSyscall = 64;  // xv6: T_SYSCALL
 inline constexpr int kIrqTimer = 0;
 inline constexpr int kIrqCom1 = 4;

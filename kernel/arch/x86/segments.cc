@@ -35,8 +35,8 @@ void gdt_init_cpu(int index) {
   c.tss = {};
   c.tss.ss0 = kSelKernelData;
   c.tss.iomap_base = sizeof(TaskState);
-  c.gdt[kSelTss >> 3] = descriptor(reinterpret_cast<uint32_t>(&c.tss), sizeof(TaskState) - 1,
-                                   kAccessTss, 0);
+  c.gdt[kSelTss >> 3] =
+      descriptor(reinterpret_cast<uint32_t>(&c.tss), sizeof(TaskState) - 1, kAccessTss, 0);
   lgdt(c.gdt, sizeof(c.gdt));
   asm volatile(
       "ljmp %0, $1f\n"

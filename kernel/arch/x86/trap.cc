@@ -45,16 +45,26 @@ bool from_user(const TrapFrame& tf) {
 
 const char* trap_name(uint32_t trapno) {
   static constexpr const char* kNames[] = {
-      "divide error",          "debug",
-      "non-maskable interrupt", "breakpoint",
-      "overflow",              "bound range exceeded",
-      "invalid opcode",        "device not available",
-      "double fault",          "coprocessor segment overrun",
-      "invalid TSS",           "segment not present",
-      "stack-segment fault",   "general protection fault",
-      "page fault",            "reserved",
-      "x87 floating-point error", "alignment check",
-      "machine check",         "SIMD floating-point exception",
+      "divide error",
+      "debug",
+      "non-maskable interrupt",
+      "breakpoint",
+      "overflow",
+      "bound range exceeded",
+      "invalid opcode",
+      "device not available",
+      "double fault",
+      "coprocessor segment overrun",
+      "invalid TSS",
+      "segment not present",
+      "stack-segment fault",
+      "general protection fault",
+      "page fault",
+      "reserved",
+      "x87 floating-point error",
+      "alignment check",
+      "machine check",
+      "SIMD floating-point exception",
   };
   if (trapno < sizeof(kNames) / sizeof(kNames[0])) return kNames[trapno];
   return "unexpected trap";
@@ -95,7 +105,8 @@ void trap_init_hart_x86() {
   tf.ds = tf.es = tf.fs = tf.gs = tf.ss = x86::kSelUserData;
   tf.eflags = (tf.eflags & ~uint32_t{0x3000}) | x86::kEflagsIf | 0x2;  // IOPL 0, IF, bit 1
   x86::tss_set_kernel_stack(arch::cpu_id(), static_cast<uint32_t>(r.kernel_sp));
-  x86_enter_user(&tf, static_cast<uint32_t>(r.kernel_sp), static_cast<uint32_t>(r.page_table_token));
+  x86_enter_user(&tf, static_cast<uint32_t>(r.kernel_sp),
+                 static_cast<uint32_t>(r.page_table_token));
 }
 
 }  // namespace pagoda

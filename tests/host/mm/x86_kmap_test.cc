@@ -101,15 +101,15 @@ TEST_F(X86KmapTest, EveryRegionTranslatesWithItsPermissions) {
     bool writable;
   };
   const Probe probes[] = {
-      {kKernBase, 0, true},                      // I/O space: the BIOS data area
-      {kKernBase + 0xb8000, 0xb8000, true},      // VGA memory
-      {kKernLink, kExtMem, false},               // kernel text
+      {kKernBase, 0, true},                                // I/O space: the BIOS data area
+      {kKernBase + 0xb8000, 0xb8000, true},                // VGA memory
+      {kKernLink, kExtMem, false},                         // kernel text
       {kData - kPageSize, v2p(kData) - kPageSize, false},  // last rodata page
-      {kData, v2p(kData), true},                 // kernel data
+      {kData, v2p(kData), true},                           // kernel data
       {kKernBase + kPhysTop - kPageSize, kPhysTop - kPageSize, true},  // last page of RAM
-      {0xfec00000, 0xfec00000, true},            // IOAPIC
-      {0xfee00000, 0xfee00000, true},            // LAPIC
-      {0xffbff000, 0xffbff000, true},            // the last device page
+      {0xfec00000, 0xfec00000, true},                                  // IOAPIC
+      {0xfee00000, 0xfee00000, true},                                  // LAPIC
+      {0xffbff000, 0xffbff000, true},                                  // the last device page
   };
   for (const Probe& p : probes) {
     const I386Pte* pte = leaf(p.va);
@@ -120,8 +120,8 @@ TEST_F(X86KmapTest, EveryRegionTranslatesWithItsPermissions) {
     EXPECT_FALSE(pte->user()) << std::hex << p.va;
   }
   // Unmapped: user addresses, the hole between the direct map and DEVSPACE.
-  for (uint64_t va : {uint64_t{0}, uint64_t{0x7ffff000}, kKernBase + kPhysTop,
-                      uint64_t{0xfdfff000}, uint64_t{0xffc00000}, uint64_t{0xfffff000}}) {
+  for (uint64_t va : {uint64_t{0}, uint64_t{0x7ffff000}, kKernBase + kPhysTop, uint64_t{0xfdfff000},
+                      uint64_t{0xffc00000}, uint64_t{0xfffff000}}) {
     const I386Pte* pte = leaf(va);
     EXPECT_TRUE(pte == nullptr || !pte->valid()) << std::hex << va;
   }
