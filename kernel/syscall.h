@@ -34,6 +34,9 @@
 #define SYS_halt 40      /* power the machine off (QEMU virt test device); arg: exit code */
 #define SYS_copystats 41 /* copyin/copyinstr call counts: struct copystats */
 #define SYS_allocfail 42 /* frame-allocator fault injection: kernel/allocfail.h */
-/* 43 and 44 are reserved for the x86 port. */
+/* Pagoda's exit and wait with a status, for its own programs on every architecture: on x86,
+   numbers 2 and 3 keep xv6-x86's exit(void) and wait(void). */
+#define SYS_exit_status 43 /* arg: status */
+#define SYS_wait_status 44 /* arg: user address for the status, or 0 */
 
 #endif

@@ -10,7 +10,11 @@ typedef unsigned char uchar;
 typedef unsigned char uint8;
 typedef unsigned short uint16;
 typedef unsigned int uint32;
+#if defined(__i386__)
+typedef unsigned long long uint64; /* long is 32 bits on i386 */
+#else
 typedef unsigned long uint64;
+#endif
 
 typedef uint64 pde_t;
 

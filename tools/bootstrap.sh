@@ -3,7 +3,8 @@
 # Silent and quick when everything is present; runs `apt-get update` only when it must install.
 set -euo pipefail
 
-# command-or-file -> Debian package
+# command-or-file -> Debian package. The x86 port (issue 11) uses the i686 cross compiler, not
+# g++-multilib, which Debian cannot install next to the cross compilers.
 need=(
   "cmd:cmake:cmake"
   "cmd:make:make"
@@ -11,6 +12,9 @@ need=(
   "cmd:python3:python3"
   "cmd:riscv64-linux-gnu-g++:g++-riscv64-linux-gnu"
   "cmd:qemu-system-riscv64:qemu-system-misc"
+  "cmd:i686-linux-gnu-g++:g++-i686-linux-gnu"
+  "cmd:i686-linux-gnu-ld:binutils-i686-linux-gnu"
+  "cmd:qemu-system-i386:qemu-system-x86"
   "cmd:gdb-multiarch:gdb-multiarch"
   "cmd:chromium:chromium"  # the page-table viewer's test (tests/qemu/test_view.py), headless
   "file:/usr/include/gtest/gtest.h:libgtest-dev"

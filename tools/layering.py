@@ -2,7 +2,7 @@
 """The layering test: every #include under kernel/ must follow the layer table.
 
 A file's layer is its folder under kernel/ (kernel/mm/x.h is in `mm`); the xv6 ABI headers directly
-in kernel/ (types.h, param.h, ...) are `abi`; kernel/main.cc is `main`. kernel/arch/*.h is the
+in kernel/ (types.h, param.h, ...) are `abi`; kernel/main.cc and kernel/main_x86.cc are `main`. kernel/arch/*.h is the
 architecture interface and kernel/arch/<isa>/ its implementations: both are the `arch` layer, but
 only kernel/arch/ itself may include an ISA folder. The check fails on
   - an include of a layer the table does not allow,
@@ -22,6 +22,9 @@ import os
 import re
 import sys
 import tempfile
+
+# The boot paths: kernel/main.cc (RISC-V) and kernel/main_x86.cc (x86), the `main` layer.
+MAIN_FILES = ("main.cc", "main_x86.cc")
 
 # Which layers each layer may include (besides itself). Lower layers first.
 ALLOWED = {
@@ -65,6 +68,13 @@ WAIVERS = {
     ("kernel/main.cc", "kernel/arch/riscv/memlayout.h"): "arch boot interface",
     ("kernel/main.cc", "kernel/arch/riscv/plic.h"): "arch boot interface",
     ("kernel/main.cc", "kernel/arch/riscv/trap.h"): "arch boot interface",
+    ("kernel/main_x86.cc", "kernel/arch/x86/boot.h"): "arch boot interface",
+    ("kernel/main_x86.cc", "kernel/arch/x86/cpus.h"): "arch boot interface",
+    ("kernel/main_x86.cc", "kernel/arch/x86/ioapic.h"): "arch boot interface",
+    ("kernel/main_x86.cc", "kernel/arch/x86/lapic.h"): "arch boot interface",
+    ("kernel/main_x86.cc", "kernel/arch/x86/memlayout.h"): "arch boot interface",
+    ("kernel/main_x86.cc", "kernel/arch/x86/multiboot.h"): "arch boot interface",
+    ("kernel/main_x86.cc", "kernel/arch/x86/trap.h"): "arch boot interface",
     # The file system uses the running process (cwd, user copies, killed, system-call arguments):
     # xv6's fs <-> proc knot. A current-process interface below fs removes these.
     ("kernel/fs/directory.cc", "kernel/proc/proc.h"): "fs/proc interface",
@@ -86,7 +96,7 @@ def layer_of(path):
     """The layer of a repository path under kernel/."""
     parts = path.split("/")
     if len(parts) == 2:
-        return "main" if parts[1] == "main.cc" else "abi"
+        return "main" if parts[1] in MAIN_FILES else "abi"
     return parts[1]
 
 

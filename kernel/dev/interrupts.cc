@@ -3,7 +3,7 @@
 #include "kernel/arch/arch.h"
 #include "kernel/arch/trap_hooks.h"
 #include "kernel/dev/uart.h"
-#include "kernel/dev/virtio_disk.h"
+#include "kernel/dev/disk.h"
 #include "kernel/sync/print.h"
 
 namespace pagoda {
@@ -12,7 +12,7 @@ void trap::device_interrupt(int irq) {
   if (irq == arch::kIrqUart) {
     uart_intr();
   } else if (irq == arch::kIrqDisk) {
-    virtio_disk_intr();
+    disk_intr();
   } else {
     kprintf("unexpected interrupt irq=%d\n", irq);
   }

@@ -31,14 +31,12 @@ constexpr uint8_t kLcrBaudLatch = 1 << 7;
 constexpr uint8_t kLsrRxReady = 1 << 0;
 constexpr uint8_t kLsrTxIdle = 1 << 5;
 
-volatile uint8_t& reg(Reg r) {
-  return *reinterpret_cast<volatile uint8_t*>(arch::kUartBase + static_cast<uint64_t>(r));
-}
+// Memory-mapped on RISC-V, I/O ports on x86: the architecture reaches them.
 uint8_t read_reg(Reg r) {
-  return reg(r);
+  return arch::uart_read(static_cast<uint64_t>(r));
 }
 void write_reg(Reg r, uint8_t v) {
-  reg(r) = v;
+  arch::uart_write(static_cast<uint64_t>(r), v);
 }
 
 // Transmit ring buffer; protected by g_tx_lock. Writers sleep on &g_tx_r when full.

@@ -270,4 +270,21 @@ void virtio_disk_rw_many(DiskBuffer* const* bufs, int n, DiskOp op) {
   disk.rw_many(bufs, n, op);
 }
 
+// The disk interface (kernel/dev/disk.h) on RISC-V.
+void disk_init() {
+  virtio_disk_init();
+}
+void disk_intr() {
+  virtio_disk_intr();
+}
+uint64_t disk_capacity() {
+  return virtio_disk_capacity();
+}
+void disk_rw(DiskBuffer* b, DiskOp op) {
+  virtio_disk_rw(b, op);
+}
+void disk_rw_many(DiskBuffer* const* bufs, int n, DiskOp op) {
+  virtio_disk_rw_many(bufs, n, op);
+}
+
 }  // namespace pagoda

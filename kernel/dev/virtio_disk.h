@@ -3,11 +3,11 @@
 
 #include <cstdint>
 
+#include "kernel/dev/disk.h"
+
 namespace pagoda {
 
-struct DiskBuffer;  // kernel/dev/disk_buffer.h
-
-enum class DiskOp : bool { kRead, kWrite };
+// DiskBuffer and DiskOp: kernel/dev/disk.h, whose disk_* functions this driver implements.
 
 void virtio_disk_init();  // hart 0, before the first process; panics if no disk (a setup bug)
 void virtio_disk_intr();  // IRQ 1, called by the kernel core's device-interrupt dispatch

@@ -42,8 +42,7 @@ const char* superblock_problem(const superblock& s, uint64_t disk_blocks) {
 
 Status read_superblock(uint32_t dev, uint64_t disk_blocks) {
   if (disk_blocks < 2) {
-    kprintf("fs: cannot mount device %u: disk of %lu blocks\n", dev,
-            static_cast<unsigned long>(disk_blocks));
+    kprintf("fs: cannot mount device %u: disk of %lu blocks\n", dev, disk_blocks);
     return Error::kInvalid;
   }
   superblock read{};

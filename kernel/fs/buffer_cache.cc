@@ -1,5 +1,5 @@
 // The buffer cache. xv6: bio.c
-#include "kernel/dev/virtio_disk.h"
+#include "kernel/dev/disk.h"
 #include "kernel/fs/buf.h"
 #include "kernel/lib/panic.h"
 
@@ -52,7 +52,7 @@ Buf* BufferCache::get(uint32_t dev, uint32_t blockno) {
 Buf* BufferCache::read(uint32_t dev, uint32_t blockno) {
   Buf* b = get(dev, blockno);
   if (!b->valid) {
-    virtio_disk_rw(b, DiskOp::kRead);
+    disk_rw(b, DiskOp::kRead);
     b->valid = true;
   }
   return b;
@@ -72,12 +72,12 @@ void BufferCache::write_many(Buf* const* bufs, int n) {
   DiskBuffer* disk_bufs[kCacheBlocks];
   if (n > kCacheBlocks) panic("bwrite_many: %d buffers", n);
   for (int i = 0; i < n; i++) disk_bufs[i] = bufs[i];
-  virtio_disk_rw_many(disk_bufs, n, DiskOp::kWrite);
+  disk_rw_many(disk_bufs, n, DiskOp::kWrite);
 }
 
 void BufferCache::write(Buf* b) {
   if (!b->lock.holding()) panic("bwrite: buffer not locked");
-  virtio_disk_rw(b, DiskOp::kWrite);
+  disk_rw(b, DiskOp::kWrite);
 }
 
 void BufferCache::release(Buf* b) {

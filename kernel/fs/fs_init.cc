@@ -1,7 +1,7 @@
 // File-system start-up. xv6: binit (main), fsinit (forkret)
 #include "kernel/fs/fs_init.h"
 
-#include "kernel/dev/virtio_disk.h"
+#include "kernel/dev/disk.h"
 #include "kernel/fs/block_alloc.h"
 #include "kernel/fs/buf.h"
 #include "kernel/fs/inode.h"
@@ -18,7 +18,7 @@ void fs_boot_init() {
 
 Status fs_mount_root(uint32_t dev) {
   // An image claiming more blocks than the disk has would have us read past its end.
-  PAGODA_TRY(read_superblock(dev, virtio_disk_capacity()));
+  PAGODA_TRY(read_superblock(dev, disk_capacity()));
   PAGODA_TRY(log_init(dev, fs_superblock()));
   // Every path starts at the root: without a root directory nothing could run.
   Result<Inode*> root = iget(dev, ROOTINO);

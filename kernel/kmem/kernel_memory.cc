@@ -1,4 +1,5 @@
-// The kernel's frame allocator and page table. xv6: kalloc.c kinit, vm.c kvmmake/kvminithart
+// The kernel's frame allocator and page table, for every ISA. xv6: kalloc.c kinit, vm.c
+// kvmmake/kvminithart; xv6-x86: kinit1/kinit2, setupkvm/kvmalloc/switchkvm
 #include "kernel/kmem/kernel_memory.h"
 
 #include <utility>
@@ -16,6 +17,12 @@ using mm::VirtAddr;
 
 constinit KernelMemory g_frames("kmem");
 constinit KernelPageTable g_kernel_table;
+
+// A kernel address as a number. Through uintptr_t: GCC sign-extends a 32-bit pointer converted
+// straight to uint64_t.
+uint64_t addr_of(const void* p) {
+  return reinterpret_cast<uintptr_t>(p);
+}
 
 // Boot-time mappings cannot fail on a correct kernel: a failure is a kernel bug, said with where.
 void must_map(const mm::MapStatus& s) {
@@ -36,7 +43,12 @@ uint64_t free_memory_bytes() {
 }
 
 void kernel_memory_init() {
-  g_frames.add_range(PhysAddr(arch::kernel_image_end()), PhysAddr(arch::kRamTop), 0);
+  g_frames.add_range(PhysAddr(arch::kernel_image_end()), PhysAddr(arch::kBootRamEnd),
+                     arch::kDirectMapOffset);
+}
+
+void kernel_memory_extend() {
+  g_frames.extend(PhysAddr(arch::ram_top()));
 }
 
 void kvm_init() {
@@ -63,18 +75,26 @@ KernelPageTable& kernel_page_table() {
 }
 
 void kvm_check() {
-  // A data address, a text address and the last page of RAM translate to themselves.
-  const uint64_t probes[] = {reinterpret_cast<uint64_t>(&g_frames),
-                             reinterpret_cast<uint64_t>(&kvm_check),
-                             arch::kRamTop - arch::kPageSize + 8};
-  for (uint64_t va : probes) {
-    auto pa = g_kernel_table.translate(VirtAddr(va));
-    if (!pa.ok() || pa->value() != va) panic("kvm_check: 0x%lx does not translate to itself", va);
+  // A data address, a text address and the last page of RAM translate to their frames (the
+  // direct map), and the text is not writable.
+  const auto* text = reinterpret_cast<const unsigned char*>(&kvm_check);
+  const auto* last =
+      static_cast<const unsigned char*>(g_frames.ptr(PhysAddr(arch::ram_top() - arch::kPageSize)));
+  const void* probes[] = {&g_frames, text, last + 8};
+  for (const void* p : probes) {
+    auto pa = g_kernel_table.translate(VirtAddr(addr_of(p)));
+    if (!pa.ok() || pa->value() != g_frames.phys(p).value()) {
+      panic("kvm_check: 0x%lx does not translate to its frame", addr_of(p));
+    }
   }
-  // Read a byte through the page table (paging is on) and compare with the frame's direct mapping.
+  const auto* text_pte = g_kernel_table.walk(VirtAddr(addr_of(text)));
+  if (text_pte == nullptr || text_pte->writable() || text_pte->user()) {
+    panic("kvm_check: kernel text is writable or user");
+  }
+  // Read through the page table (paging is on) and compare with the frame's direct mapping.
   const volatile uint64_t* through_table =
       reinterpret_cast<const volatile uint64_t*>(&g_kernel_table);
-  auto pa = g_kernel_table.translate(VirtAddr(reinterpret_cast<uint64_t>(&g_kernel_table)));
+  auto pa = g_kernel_table.translate(VirtAddr(addr_of(&g_kernel_table)));
   if (!pa.ok() || *through_table != *static_cast<const uint64_t*>(g_frames.ptr(*pa))) {
     panic("kvm_check: kernel page table disagrees with the direct map");
   }
@@ -85,7 +105,9 @@ void kvm_check() {
 }
 
 void vmprint(const KernelPageTable& table) {
-  table.print([](const char* line) { kprintf("%s\n", line); });
+  // On x86 every user directory borrows the kernel map: print the entries, not the whole map.
+  table.print([](const char* line) { kprintf("%s\n", line); },
+              arch::kKernelMapInUserTables ? mm::Borrowed::kSkip : mm::Borrowed::kDescend);
 }
 
 }  // namespace pagoda

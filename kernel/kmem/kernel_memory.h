@@ -1,6 +1,7 @@
-// The kernel's own memory: the frame allocator over [end of the kernel image, top of RAM), and the
-// kernel page table (xv6 kalloc.c kinit, vm.c kvminit/kvminithart). Instances of kernel/mm's
-// templates over the architecture's layout (arch::map_kernel) and sync's spin lock. Kernel only.
+// The kernel's own memory, on every ISA: the frame allocator over [end of the kernel image, top of
+// RAM), and the kernel page table (xv6 kalloc.c kinit, vm.c kvminit/kvminithart). Instances of
+// kernel/mm's templates over the architecture's layout (arch::map_kernel) and sync's spin lock.
+// Kernel only.
 #pragma once
 
 #include <cstdint>
@@ -12,17 +13,23 @@
 
 namespace pagoda {
 
-// RAM is direct-mapped in the kernel page table (virtual == physical), so the frame allocator is
-// the kernel's PhysMemory as it is: ptr(pa) == pa.
+// RAM is direct-mapped in the kernel page table (virtual == physical on RISC-V, physical +
+// KERNBASE on x86: arch::kDirectMapOffset), so the frame allocator is the kernel's PhysMemory as
+// it is: ptr(pa) is the frame's kernel address.
 using KernelMemory = mm::FrameAllocator<SpinLock>;
 using KernelPageTable = mm::PageTable<arch::PteFormat, KernelMemory>;
 
 KernelMemory& kernel_memory();
 uint64_t free_memory_bytes();  // sysinfo.freemem
 
-void kernel_memory_init();  // xv6 kinit: every frame from the kernel's end to the top of RAM
-void kvm_init();            // xv6 kvminit: build the kernel page table (hart 0)
-void kvm_init_hart();       // xv6 kvminithart: load it on this hart
+// xv6 kinit (xv6-x86 kinit1): every frame from the kernel's end that the boot mapping reaches
+// (arch::kBootRamEnd: all of RAM on RISC-V, the first 4 MiB on x86).
+void kernel_memory_init();
+// xv6-x86 kinit2: the rest of RAM up to arch::ram_top(), once the kernel table is loaded on every
+// CPU. Nothing to add on RISC-V.
+void kernel_memory_extend();
+void kvm_init();       // xv6 kvminit: build the kernel page table (hart 0)
+void kvm_init_hart();  // xv6 kvminithart (xv6-x86 switchkvm): load it on this hart
 KernelPageTable& kernel_page_table();
 // Boot self-test: the page table's translations of kernel addresses match the direct map.
 void kvm_check();

@@ -224,7 +224,7 @@ class AddressSpace {
   void free_user_pages(VirtAddr va, uint64_t npages) {
     if (!table_.unmap(va, npages, FreeFrames::kYes).ok()) {
       panic("AddressSpace: user page missing below size (0x%lx)",
-            static_cast<unsigned long>(va.value()));
+            va.value());
     }
   }
 

@@ -92,11 +92,28 @@ class FrameAllocator {
       if (total_ != 0) panic("FrameAllocator::add_range: called twice");
       if (first >= last)
         panic("FrameAllocator::add_range: empty range 0x%lx..0x%lx",
-              static_cast<unsigned long>(start.value()), static_cast<unsigned long>(end.value()));
+              start.value(), end.value());
       start_ = first;
       end_ = last;
       offset_ = virt_offset;
       total_ = (last - first) / kPageSize;
+    }
+    for (uint64_t pa = first; pa < last; pa += kPageSize) free(PhysAddr(pa));
+  }
+
+  // xv6-x86: kinit2. Hands the whole pages of [the current end, new_end) to the allocator too: the
+  // memory a second boot phase can reach (on x86, what the full kernel map maps beyond the boot
+  // page directory). A new_end not above the current end changes nothing.
+  void extend(PhysAddr new_end) {
+    const uint64_t last = page_round_down(new_end.value());
+    uint64_t first;
+    {
+      Guard guard(lock_);
+      if (total_ == 0) panic("FrameAllocator::extend: before add_range");
+      if (last <= end_) return;
+      first = end_;
+      end_ = last;
+      total_ += (last - first) / kPageSize;
     }
     for (uint64_t pa = first; pa < last; pa += kPageSize) free(PhysAddr(pa));
   }
@@ -120,13 +137,13 @@ class FrameAllocator {
   void free(PhysAddr frame) {
     const uint64_t pa = frame.value();
     if (!page_aligned(pa) || pa < start_ || pa >= end_) {
-      panic("kfree: bad frame 0x%lx", static_cast<unsigned long>(pa));
+      panic("kfree: bad frame 0x%lx", pa);
     }
     Guard guard(lock_);
     // A free frame still holds the 1s after its link. Only if it does is the (slow) list search
     // needed to tell a double free from a page that happens to hold 1s.
     if (holds_free_junk(pa) && on_free_list_locked(pa)) {
-      panic("kfree: double free of 0x%lx", static_cast<unsigned long>(pa));
+      panic("kfree: double free of 0x%lx", pa);
     }
     __builtin_memset(ptr(frame), kFreeJunk, kPageSize);
     *link(pa) = head_;
@@ -156,6 +173,11 @@ class FrameAllocator {
   }
 
   void* ptr(PhysAddr pa) const { return reinterpret_cast<void*>(pa.value() + offset_); }
+  // The inverse of ptr: the frame behind a pointer into the mapped range (through uintptr_t, as
+  // GCC sign-extends a 32-bit pointer converted straight to uint64_t).
+  PhysAddr phys(const void* p) const {
+    return PhysAddr(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)) - offset_);
+  }
 
   // PhysMemory, so PageTable and AddressSpace can allocate from here directly.
   Result<PhysAddr> alloc_page() { return alloc(); }

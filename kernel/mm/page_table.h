@@ -267,8 +267,8 @@ class PageTable {
 
   // xv6 page-table lab: vmprint; see View::print.
   template <class Sink>
-  void print(Sink&& sink) const {
-    view().print(sink);
+  void print(Sink&& sink, Borrowed borrowed = Borrowed::kDescend) const {
+    view().print(sink, borrowed);
   }
 
  private:

@@ -14,6 +14,9 @@
 
 namespace pagoda::mm {
 
+// Whether vmprint shows the subtrees a table shares with another (borrowed entries).
+enum class Borrowed { kDescend, kSkip };
+
 template <class Format, PhysAccessor Accessor>
 class PageTableView {
  public:
@@ -60,12 +63,14 @@ class PageTableView {
 
   // xv6 page-table lab: vmprint. Calls sink(const char* line) (no newline) for the header and for
   // each valid PTE, depth first.
+  // With Borrowed::kSkip the entries a table borrows (and the subtrees behind them) are left out:
+  // on x86 every user directory borrows the whole kernel map.
   template <class Sink>
-  void print(Sink&& sink) const {
+  void print(Sink&& sink, Borrowed borrowed = Borrowed::kDescend) const {
     char line[kPrintLineMax];
     format_table_header(line, root_);
     sink(static_cast<const char*>(line));
-    print_table(sink, line, root_, kTopLevel, 1);
+    print_table(sink, line, root_, kTopLevel, 1, borrowed);
   }
 
   // A valid entry above the last level that points to a table (not a superpage leaf).
@@ -85,15 +90,15 @@ class PageTableView {
   }
 
   template <class Sink>
-  void print_table(Sink& sink, char (&line)[kPrintLineMax], PhysAddr table_pa, int level,
-                   int depth) const {
+  void print_table(Sink& sink, char (&line)[kPrintLineMax], PhysAddr table_pa, int level, int depth,
+                   Borrowed borrowed) const {
     const Pte* table = entries(table_pa);
     for (size_t i = 0; i < kEntries; ++i) {
       const Pte pte = table[i];
-      if (!pte.valid()) continue;
+      if (!pte.valid() || (pte.borrowed() && borrowed == Borrowed::kSkip)) continue;
       format_pte_line(line, depth, i, pte.raw(), pte.phys());
       sink(static_cast<const char*>(line));
-      if (is_table(pte, level)) print_table(sink, line, pte.phys(), level - 1, depth + 1);
+      if (is_table(pte, level)) print_table(sink, line, pte.phys(), level - 1, depth + 1, borrowed);
     }
   }
 

@@ -11,11 +11,11 @@ mm::Perm segment_perm(uint32_t flags) {
   return perm;
 }
 
-Status check_header(const FileHeader& eh) {
-  if (eh.magic != kMagic || eh.ident_class != kClass64 || eh.ident_data != kDataLittle)
+Status check_header(const FileHeader& eh, Target target) {
+  if (eh.magic != kMagic || eh.ident_class != target.ident_class || eh.ident_data != kDataLittle)
     return Error::kInvalid;
-  if (eh.type != kTypeExec || eh.machine != kMachineRiscv) return Error::kInvalid;
-  if (eh.phentsize != sizeof(ProgramHeader)) return Error::kInvalid;
+  if (eh.type != kTypeExec || eh.machine != target.machine) return Error::kInvalid;
+  if (eh.phentsize != program_header_size(target)) return Error::kInvalid;
   if (eh.phnum == 0 || eh.phnum > kMaxProgramHeaders) return Error::kInvalid;
   return {};
 }

@@ -57,7 +57,8 @@ Result<uint64_t> load_program(ProcessMemory& memory, const char* path) {
   InodeReader reader(ip);
   // Leave room for the guard and stack pages below the trapframe.
   elf::Image image;
-  Status status = elf::parse(reader, arch::kTrapframe - 2 * kPageSize, image);
+  Status status = elf::parse(reader, arch::kUserTop - 2 * kPageSize, image,
+                             elf::Target{arch::kElfClass, arch::kElfMachine});
   for (int i = 0; status.ok() && i < image.count; ++i) {
     if (memory.size() > image.segments[i].vaddr) {
       status = Error::kInvalid;  // parse() sorts; a shared page is refused there too
@@ -83,7 +84,7 @@ int exec(const char* path, const char* const* argv, int argc) {
   if (argc < 0 || argc > MAXARG) return -1;
   Proc* p = myproc();
   ProcessMemory memory;
-  if (!memory.open(mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)), p->kstack).ok()) {
+  if (!memory.open(kernel_memory().phys(p->trapframe), p->kstack).ok()) {
     return -1;
   }
 
@@ -94,7 +95,9 @@ int exec(const char* path, const char* const* argv, int argc) {
   Result<uint64_t> sp = Error::kNoMemory;
   if (entry.ok()) {
     auto top = memory.map_stack();
-    sp = top.ok() ? push_args(memory, *top, *top - kPageSize, argv, argc) : top;
+    sp = top.ok() ? push_args(memory, *top, *top - kPageSize, argv, argc,
+                              UserStackAbi{arch::kUserWordSize, arch::kUserMainFrame})
+                  : top;
   }
   if (!sp.ok()) {
     memory.destroy();  // and its kernel table
@@ -120,7 +123,8 @@ int64_t sys_exec() {
   for (;;) {
     uint64_t uarg;
     if (argc == MAXARG) goto out;  // no room for the terminating null pointer's slot
-    if (!fetch_addr(uargv + static_cast<uint64_t>(argc) * sizeof(uint64_t), &uarg).ok()) goto out;
+    if (!fetch_addr(uargv + static_cast<uint64_t>(argc) * arch::kUserWordSize, &uarg).ok())
+      goto out;
     if (uarg == 0) break;
     auto page = kernel_memory().alloc_page();
     if (!page.ok()) goto out;
@@ -130,8 +134,7 @@ int64_t sys_exec() {
   }
   result = exec(path, argv, argc);
 out:
-  for (int i = 0; i < argc; ++i)
-    kernel_memory().free_page(mm::PhysAddr(reinterpret_cast<uint64_t>(argv[i])));
+  for (int i = 0; i < argc; ++i) kernel_memory().free_page(kernel_memory().phys(argv[i]));
   return result;
 }
 

@@ -1,5 +1,6 @@
-// The per-process kernel page table's kernel side: building it from the architecture's map,
-// loading it, copyin through it, and its ^P line. See kernel_table_design.h.
+// The kernel side of both designs: the global design's borrowed kernel map (x86), and the
+// per-process kernel page table built from the architecture's map, loading it, copyin through it,
+// and its ^P line. See kernel_table_design.h.
 #include "kernel/proc/kernel_table_design.h"
 
 #include <utility>
@@ -26,6 +27,23 @@ uint64_t slot_of_stack(uint64_t kstack) {
 }
 
 }  // namespace
+
+Status GlobalKernelTable::open(UserAddressSpace& as, uint64_t kstack) {
+  (void)kstack;
+  if constexpr (!arch::kKernelMapInUserTables) {
+    (void)as;
+    return {};
+  }
+  // x86: the kernel table's top-level entries from kKernelMapStart up, borrowed (shared, never
+  // freed with the process). Entries the kernel does not use stay the process's own.
+  constexpr uint64_t kSpan = arch::kPageSize
+                             << (arch::PteFormat::kIndexBits * (arch::PteFormat::kLevels - 1));
+  for (uint64_t va = arch::kKernelMapStart; va < arch::kMaxVa; va += kSpan) {
+    const Status s = as.table().borrow(mm::VirtAddr(va), kernel_page_table());
+    if (!s.ok() && s.error() != Error::kNotMapped) return s;
+  }
+  return {};
+}
 
 Status PerProcessKernelTable::open(UserAddressSpace& as, uint64_t kstack) {
   if (mirror_.valid()) panic("PerProcessKernelTable::open: table exists");

@@ -37,16 +37,18 @@ class GlobalKernelTable {
  public:
   constexpr GlobalKernelTable() = default;
 
-  // A new address space for the process whose kernel stack is at kstack: nothing of its own.
-  Status open(UserAddressSpace& as, uint64_t kstack) {
-    (void)as, (void)kstack;
-    return {};
-  }
+  // A new address space for the process whose kernel stack is at kstack: nothing of its own,
+  // except on x86 (arch::kKernelMapInUserTables), where it borrows the kernel map's top-level
+  // entries so that traps run on the process's own directory (xv6-x86 setupkvm).
+  Status open(UserAddressSpace& as, uint64_t kstack);
   void attach(UserAddressSpace& as) { (void)as; }
   void destroy() {}
-  // The scheduler is about to run this process, or (unload) is back: nothing to switch.
-  void load() const {}
-  static void unload() {}
+  // The scheduler is about to run this process, or (unload) is back, or exec is about to free the
+  // image the hart may be running on. The kernel runs on the global table, so there is nothing to
+  // switch, except on x86: a trap leaves the CPU on the process's directory, which must be left
+  // for the kernel's own before it can be freed (xv6-x86: switchkvm).
+  void load() const { leave_user_table(); }
+  static void unload() { leave_user_table(); }
 
   Status copy_in(const UserAddressSpace& as, void* dst, uint64_t src, uint64_t len) const {
     return as.copy_in(dst, mm::VirtAddr(src), len);
@@ -57,6 +59,11 @@ class GlobalKernelTable {
   }
   // ^P: nothing to show.
   void dump(int slot, const UserAddressSpace* as) const { (void)slot, (void)as; }
+
+ private:
+  static void leave_user_table() {
+    if constexpr (arch::kKernelMapInUserTables) kvm_init_hart();
+  }
 };
 
 class PerProcessKernelTable {

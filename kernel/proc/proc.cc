@@ -40,7 +40,7 @@ int alloc_pid() {
 void free_proc_locked(Proc* p) {
   p->memory.destroy();
   if (p->trapframe != nullptr) {
-    kernel_memory().free_page(mm::PhysAddr(reinterpret_cast<uint64_t>(p->trapframe)));
+    kernel_memory().free_page(kernel_memory().phys(p->trapframe));
   }
   p->trapframe = nullptr;
   p->pid = 0;

@@ -47,6 +47,7 @@ ProcessMemory& ProcessMemory::operator=(ProcessMemory&& other) {
 Status ProcessMemory::open(mm::PhysAddr trapframe, uint64_t kstack) {
   if (valid()) panic("ProcessMemory::open: already open");
   as_ = PAGODA_TRY(UserAddressSpace::create(kernel_memory(), arch::trampoline_frame(), trapframe));
+  as_.set_limit(arch::kUserTop);  // x86: user memory ends at KERNBASE
   const Status opened = kernel_.open(as_, kstack);
   if (!opened.ok()) {
     as_.destroy();
@@ -128,7 +129,7 @@ Status ProcessMemory::grow_by(int64_t n) {
   const uint64_t size = as_.size();
   if (n > 0) {
     const uint64_t add = static_cast<uint64_t>(n);
-    if (add > arch::kTrapframe - size) return Error::kNoMemory;
+    if (add > arch::kUserTop - size) return Error::kNoMemory;
     // More new pages than are free cannot fit: refuse now rather than after taking all of RAM.
     // Only a hint (others allocate concurrently); grow still fails cleanly if memory runs out.
     const uint64_t new_pages =

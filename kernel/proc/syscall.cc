@@ -1,6 +1,7 @@
 // System-call dispatch by number (a7) and the argument helpers. xv6: syscall.c
 #include "kernel/proc/syscall.h"
 
+#include "kernel/arch/arch.h"
 #include "kernel/fs/sysfile.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/sysproc.h"
@@ -14,7 +15,7 @@ using Handler = int64_t (*)();
 
 // Indexed by the xv6 numbers of kernel/syscall.h; gaps are null.
 struct SyscallTable {
-  Handler entries[SYS_allocfail + 1] = {};
+  Handler entries[SYS_wait_status + 1] = {};
   constexpr SyscallTable() {
     entries[SYS_fork] = sys_fork;
     entries[SYS_exit] = sys_exit;
@@ -42,6 +43,8 @@ struct SyscallTable {
     entries[SYS_halt] = sys_halt;
     entries[SYS_copystats] = sys_copystats;
     entries[SYS_allocfail] = sys_allocfail;
+    entries[SYS_exit_status] = sys_exit_status;
+    entries[SYS_wait_status] = sys_wait_status;
   }
 };
 constexpr SyscallTable kSyscalls;
@@ -49,11 +52,32 @@ constexpr SyscallTable kSyscalls;
 }  // namespace
 
 uint64_t arg_raw(int n) {
-  return arch::syscall_arg(*myproc()->trapframe, n);
+  Proc* p = myproc();
+  if constexpr (!arch::kSyscallArgsOnStack) {
+    return arch::syscall_arg(*p->trapframe, n);
+  } else {
+    // xv6-x86 argint: a 32-bit word on the user stack. One the kernel cannot read is all ones
+    // (fd -1, an address no user owns), so the call fails, as xv6-x86's argint makes it.
+    uint32_t word = 0;
+    if (!p->memory.copy_in(&word, arch::syscall_arg_address(*p->trapframe, n), sizeof(word)).ok()) {
+      return ~uint64_t{0};
+    }
+    return word;
+  }
 }
 
 int arg_int(int n) {
   return static_cast<int>(arg_raw(n));
+}
+
+uint64_t arg_u64(int n, int* next) {
+  if constexpr (arch::kUserWordSize >= sizeof(uint64_t)) {
+    *next = n + 1;
+    return arg_raw(n);
+  } else {
+    *next = n + 2;
+    return (arg_raw(n) & 0xffffffffu) | (arg_raw(n + 1) << 32);
+  }
 }
 
 uint64_t arg_addr(int n) {
@@ -64,8 +88,10 @@ Result<uint64_t> arg_str(int n, char* buf, uint64_t max) {
   return fetch_str(arg_addr(n), buf, max);
 }
 
+// A user pointer is arch::kUserWordSize bytes (little-endian on both ISAs).
 Status fetch_addr(uint64_t addr, uint64_t* out) {
-  return myproc()->memory.copy_in(out, addr, sizeof(*out));
+  *out = 0;
+  return myproc()->memory.copy_in(out, addr, arch::kUserWordSize);
 }
 
 Result<uint64_t> fetch_str(uint64_t addr, char* buf, uint64_t max) {

@@ -12,6 +12,9 @@ struct Proc;
 // The n-th system-call argument (a0..a5) of the current process.
 uint64_t arg_raw(int n);
 int arg_int(int n);
+// A uint64_t argument at word n, and in *next the word of the argument after it: on RISC-V one
+// register (n + 1); on x86 two 32-bit stack words, low first as cdecl passes them (n + 2).
+uint64_t arg_u64(int n, int* next);
 uint64_t arg_addr(int n);
 // Copies the NUL-terminated string argument n into buf (at most max bytes including the NUL).
 Result<uint64_t> arg_str(int n, char* buf, uint64_t max);

@@ -19,11 +19,21 @@ int64_t sys_fork() {
   return fork();
 }
 
+// xv6-x86's exit(void) and wait(void) read no argument: the word above the return address is
+// whatever the caller left there, so it is neither the status nor a place to write one.
 int64_t sys_exit() {
-  exit(arg_int(0));
+  exit(arch::kExitWaitTakeNoArguments ? 0 : arg_int(0));
 }
 
 int64_t sys_wait() {
+  return wait(arch::kExitWaitTakeNoArguments ? 0 : arg_addr(0));
+}
+
+int64_t sys_exit_status() {
+  exit(arg_int(0));
+}
+
+int64_t sys_wait_status() {
   return wait(arg_addr(0));
 }
 
@@ -106,8 +116,9 @@ static_assert(ALLOCFAIL_ONE_IN == mm::FaultPlan::kOneIn);
 // Fault injection for tests (kernel/allocfail.h): arms the frame allocator's FaultPlan.
 int64_t sys_allocfail() {
   const int mode = arg_int(0);
-  const uint64_t arg = arg_raw(1);
-  const uint64_t seed = arg_raw(2);
+  int next = 0;
+  const uint64_t arg = arg_u64(1, &next);  // uint64 arguments: two stack words each on x86
+  const uint64_t seed = arg_u64(next, &next);
   KernelMemory& frames = kernel_memory();
   switch (mode) {
     case ALLOCFAIL_OFF:

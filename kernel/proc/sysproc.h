@@ -8,6 +8,8 @@ namespace pagoda {
 int64_t sys_fork();
 int64_t sys_exit();
 int64_t sys_wait();
+int64_t sys_exit_status();
+int64_t sys_wait_status();
 int64_t sys_kill();
 int64_t sys_exec();
 int64_t sys_getpid();

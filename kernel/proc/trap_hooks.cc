@@ -21,7 +21,8 @@ void trap::user_syscall() {
 
 void trap::user_fault(const char* what, uint64_t addr, uint64_t pc) {
   Proc* p = myproc();
-  kprintf("pid %d (%s): killed: %s at 0x%016lx (sepc 0x%016lx)\n", p->pid, p->name, what, addr, pc);
+  kprintf("pid %d (%s): killed: %s at 0x%016lx (%s 0x%016lx)\n", p->pid, p->name, what, addr,
+          arch::kPcName, pc);
   set_killed(p);
 }
 

@@ -37,6 +37,7 @@ def parse_args(argv=None):
     p.add_argument("--kpt", default="per-process", help="kernel page-table design (informational)")
     p.add_argument("--timeout", type=float, default=600, help="bound on the whole QEMU run, seconds")
     p.add_argument("--qemu-extra", default="", help="extra QEMU arguments")
+    p.add_argument("--arch", default="riscv", choices=["riscv", "x86"], help="the kernel's ISA")
     return p.parse_args(argv)
 
 
@@ -81,6 +82,16 @@ class Qemu:
         return False
 
     def command_line(self):
+        if self.args.arch == "x86":
+            # Exactly the line the README gives (make qemu ARCH=x86), with the test's disk copy.
+            cmd = [
+                "qemu-system-i386", "-nographic", "-no-reboot", "-kernel", self.args.kernel,
+                "-drive", f"file={self.image},index=1,media=disk,format=raw",
+                "-smp", str(self.cpus), "-m", "512",
+            ]
+            if self.args.qemu_extra:
+                cmd += self.args.qemu_extra.split()
+            return cmd
         cmd = [
             "qemu-system-riscv64", "-machine", "virt", "-bios", "none",
             "-kernel", self.args.kernel, "-m", "128M", "-smp", str(self.cpus), "-nographic",

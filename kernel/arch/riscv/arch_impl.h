@@ -77,6 +77,11 @@ constexpr uint64_t syscall_arg(const TrapFrame& tf, int n) {
   }
   return 0;  // kernel bug in a handler; an unused argument reads as 0
 }
+// Arguments arrive in registers, so there is no user address to read them from.
+inline constexpr bool kSyscallArgsOnStack = false;
+constexpr uint64_t syscall_arg_address(const TrapFrame&, int) {
+  return 0;
+}
 constexpr void set_syscall_result(TrapFrame& tf, uint64_t value) {
   tf.a0 = value;
 }
@@ -90,6 +95,19 @@ constexpr void set_user_argv(TrapFrame& tf, uint64_t argv) {
   tf.a1 = argv;
 }
 using pagoda::trap_init_hart;
+
+// The user ABI: user memory below the trapframe; 8-byte pointers; executables are ELF64 RISC-V;
+// main(argc, argv) gets its arguments in a0/a1 (no frame on the stack); exit and wait take a
+// status (number 2 and 3 as in xv6-riscv). No kernel mappings in user tables (the trampoline).
+inline constexpr uint64_t kUserTop = kTrapframe;
+inline constexpr const char* kPcName = "sepc";  // the fault line names the pc register
+inline constexpr uint64_t kUserWordSize = 8;
+inline constexpr uint8_t kElfClass = 2;
+inline constexpr uint16_t kElfMachine = 243;
+inline constexpr bool kUserMainFrame = false;
+inline constexpr bool kExitWaitTakeNoArguments = false;
+inline constexpr bool kKernelMapInUserTables = false;
+inline constexpr uint64_t kKernelMapStart = 0;
 using pagoda::usertrapret;
 
 // Kernel threads.
@@ -129,12 +147,25 @@ using pagoda::plic_complete;
 // The machine.
 inline constexpr uint64_t kRamBase = riscv::kKernBase;
 inline constexpr uint64_t kRamTop = riscv::kPhysTop;
+constexpr uint64_t ram_top() {
+  return kRamTop;
+}
+// RAM is direct-mapped (virtual == physical), and reachable from the start (paging is off).
+inline constexpr uint64_t kDirectMapOffset = 0;
+inline constexpr uint64_t kBootRamEnd = kRamTop;
 // The first address after the kernel image: RAM from here to kRamTop is the frame allocator's.
 inline uint64_t kernel_image_end() {
   return reinterpret_cast<uint64_t>(end);
 }
 inline constexpr uint64_t kUartBase = riscv::kUart0;
 inline constexpr uint64_t kDiskBase = riscv::kVirtio0;
+// The UART's registers, memory-mapped at kUartBase.
+inline uint8_t uart_read(uint64_t reg) {
+  return *reinterpret_cast<volatile uint8_t*>(kUartBase + reg);
+}
+inline void uart_write(uint64_t reg, uint8_t v) {
+  *reinterpret_cast<volatile uint8_t*>(kUartBase + reg) = v;
+}
 // Power off through the virt test device (qemu hw/misc/sifive_test.c): 0x5555 passes; a failure
 // code is (code << 16) | 0x3333 and becomes QEMU's exit status. The device must be mapped.
 inline void machine_exit(int code) {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <optional>
 
-#include "kernel/dev/virtio_disk.h"
+#include "kernel/dev/disk.h"
 #include "kernel/fs/buf.h"
 #include "kernel/lib/panic.h"
 #include "kernel/sync/print.h"
@@ -139,15 +139,15 @@ Status fetch_addr(uint64_t addr, uint64_t* out) {
   return Status::Ok();
 }
 
-void virtio_disk_init() {}
-void virtio_disk_intr() {}
-uint64_t virtio_disk_capacity() {
+void disk_init() {}
+void disk_intr() {}
+uint64_t disk_capacity() {
   return the_disk ? the_disk->block_count() : 0;
 }
 
-void virtio_disk_rw(DiskBuffer* d, DiskOp op) {
+void disk_rw(DiskBuffer* d, DiskOp op) {
   Buf* b = static_cast<Buf*>(d);  // the cache passes its Bufs
-  if (!b->lock.holding()) panic("virtio_disk_rw: buffer not locked");
+  if (!b->lock.holding()) panic("disk_rw: buffer not locked");
   if (!the_disk || !the_disk->contains(b->blockno))
     panic("disk: block %u out of range", b->blockno);
   auto block = the_disk->block(b->blockno);
@@ -160,8 +160,8 @@ void virtio_disk_rw(DiskBuffer* d, DiskOp op) {
   }
 }
 
-void virtio_disk_rw_many(DiskBuffer* const* bufs, int n, DiskOp op) {
-  for (int i = 0; i < n; i++) virtio_disk_rw(bufs[i], op);
+void disk_rw_many(DiskBuffer* const* bufs, int n, DiskOp op) {
+  for (int i = 0; i < n; i++) disk_rw(bufs[i], op);
 }
 
 namespace fstest {

@@ -160,5 +160,36 @@ TEST_F(FrameAllocatorDeathTest, AddRangeTwicePanics) {
   EXPECT_DEATH(add_all(), "add_range: called twice");
 }
 
+// The two phases of xv6-x86's kinit1/kinit2: the first range, then the rest up to a new end.
+TEST_F(FrameAllocatorTest, ExtendAddsThePagesAboveTheFirstRange) {
+  alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + 4 * kPageSize), offset());
+  EXPECT_EQ(alloc_.total_pages(), 4u);
+  alloc_.extend(PhysAddr(kStart + kPages * kPageSize + 100));  // rounded down to a page
+  EXPECT_EQ(alloc_.total_pages(), kPages);
+  EXPECT_EQ(alloc_.free_pages(), kPages);
+  std::set<uint64_t> seen;
+  for (uint64_t i = 0; i < kPages; ++i) {
+    auto pa = alloc_.alloc();
+    ASSERT_TRUE(pa.ok());
+    EXPECT_LT(pa->value(), kStart + kPages * kPageSize);
+    EXPECT_TRUE(seen.insert(pa->value()).second) << "handed out twice";
+  }
+  EXPECT_FALSE(alloc_.alloc().ok());
+  alloc_.free(PhysAddr(kStart + (kPages - 1) * kPageSize));  // the extended range is its own
+  EXPECT_EQ(alloc_.free_pages(), 1u);
+}
+
+TEST_F(FrameAllocatorTest, ExtendNotAboveTheEndChangesNothing) {
+  alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + 4 * kPageSize), offset());
+  alloc_.extend(PhysAddr(kStart + 4 * kPageSize));
+  alloc_.extend(PhysAddr(kStart + 2 * kPageSize));
+  EXPECT_EQ(alloc_.total_pages(), 4u);
+  EXPECT_EQ(alloc_.free_pages(), 4u);
+}
+
+TEST_F(FrameAllocatorDeathTest, ExtendBeforeAddRangePanics) {
+  EXPECT_DEATH(alloc_.extend(PhysAddr(kStart + kPageSize)), "extend: before add_range");
+}
+
 }  // namespace
 }  // namespace pagoda::mm

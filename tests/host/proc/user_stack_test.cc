@@ -113,3 +113,29 @@ TEST_F(UserStackTest, NeverWritesTheGuardPage) {
 
 }  // namespace
 }  // namespace pagoda
+
+namespace pagoda {
+namespace {
+
+// xv6-x86's layout: 4-byte words and alignment, and main's frame at sp.
+TEST_F(UserStackTest, Xv6X86LayoutHasMainsFrame) {
+  const char* argv[] = {"echo", "hi"};
+  auto sp = push_args(as_, kTop, kBase, argv, 2, UserStackAbi{4, true});
+  ASSERT_TRUE(sp.ok());
+  EXPECT_EQ(*sp % 4, 0u);
+  const uint64_t words = read64(*sp);  // two 32-bit words at once
+  EXPECT_EQ(words & 0xffffffff, 0xffffffffu);  // fake return address
+  EXPECT_EQ(words >> 32, 2u);                  // argc
+  const uint64_t argv_at = read64(*sp + 8) & 0xffffffff;
+  EXPECT_EQ(argv_at, *sp + 12);
+  const uint64_t arg0 = read64(argv_at) & 0xffffffff;
+  const uint64_t arg1 = read64(argv_at) >> 32;
+  EXPECT_EQ(read_str(arg0), "echo");
+  EXPECT_EQ(read_str(arg1), "hi");
+  EXPECT_EQ(read64(argv_at + 8) & 0xffffffff, 0u);  // argv[argc]
+  EXPECT_EQ(arg0, (kTop - 5) & ~uint64_t{3});     // the first string at the top
+  EXPECT_EQ(*sp, ((arg1 - 6 * 4) & ~uint64_t{3}));  // 3 frame words + 2 pointers + null
+}
+
+}  // namespace
+}  // namespace pagoda
