@@ -20,7 +20,7 @@ constinit KernelPageTable g_kernel_table;
 
 // A kernel address as a number. Through uintptr_t: GCC sign-extends a 32-bit pointer converted
 // straight to uint64_t.
-uint64_t addr_of(const void* p) {
+uint64_t va_of(const void* p) {
   return reinterpret_cast<uintptr_t>(p);
 }
 
@@ -82,19 +82,19 @@ void kvm_check() {
       static_cast<const unsigned char*>(g_frames.ptr(PhysAddr(arch::ram_top() - arch::kPageSize)));
   const void* probes[] = {&g_frames, text, last + 8};
   for (const void* p : probes) {
-    auto pa = g_kernel_table.translate(VirtAddr(addr_of(p)));
+    auto pa = g_kernel_table.translate(VirtAddr(va_of(p)));
     if (!pa.ok() || pa->value() != g_frames.phys(p).value()) {
-      panic("kvm_check: 0x%lx does not translate to its frame", addr_of(p));
+      panic("kvm_check: 0x%lx does not translate to its frame", va_of(p));
     }
   }
-  const auto* text_pte = g_kernel_table.walk(VirtAddr(addr_of(text)));
+  const auto* text_pte = g_kernel_table.walk(VirtAddr(va_of(text)));
   if (text_pte == nullptr || text_pte->writable() || text_pte->user()) {
     panic("kvm_check: kernel text is writable or user");
   }
   // Read through the page table (paging is on) and compare with the frame's direct mapping.
   const volatile uint64_t* through_table =
       reinterpret_cast<const volatile uint64_t*>(&g_kernel_table);
-  auto pa = g_kernel_table.translate(VirtAddr(addr_of(&g_kernel_table)));
+  auto pa = g_kernel_table.translate(VirtAddr(va_of(&g_kernel_table)));
   if (!pa.ok() || *through_table != *static_cast<const uint64_t*>(g_frames.ptr(*pa))) {
     panic("kvm_check: kernel page table disagrees with the direct map");
   }
