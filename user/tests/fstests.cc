@@ -493,8 +493,10 @@ void concurrent_create_unlink() {
   }
 }
 
-// Fills the disk with files of up to 200 KiB; returns the bytes that got stored.
+// Fills the disk with files of up to 200 KiB (less where MAXFILE is smaller: 70 KiB in xv6-x86's
+// format, whose write past it must not look like a full disk); returns the bytes that got stored.
 uint64 fill_disk(int* nfiles) {
+  constexpr uint64 kChunks = kMaxFileBytes / 4096 < 50 ? kMaxFileBytes / 4096 : 50;
   uint64 total = 0;
   char name[16];
   fill_pattern(g_buf, 4096, 9);
@@ -504,7 +506,7 @@ uint64 fill_disk(int* nfiles) {
     int fd = open(name, O_CREATE | O_RDWR);
     if (fd < 0) break;
     bool full = false;
-    for (int k = 0; k < 50 && !full; ++k) full = write(fd, g_buf, 4096) != 4096;
+    for (uint64 k = 0; k < kChunks && !full; ++k) full = write(fd, g_buf, 4096) != 4096;
     total += file_size(fd);
     close(fd);
     if (full) {
