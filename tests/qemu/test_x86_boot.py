@@ -42,8 +42,9 @@ def main():
         check(total > (phystop >> 12) - 400, "kinit2 adds every page up to PHYSTOP", q.log)
         check(total - free < 400, f"boot used {total - free} pages", q.log)
         # vmprint of init's directory: the user pages under entry 0, the per-process top entry,
-        # and none of the kernel map it borrows.
-        m = q.expect(r"page table 0x[0-9a-f]{16}\n((?: \.\..*\n)+)", timeout=120)
+        # and none of the kernel map it borrows. The table ends where a line not starting with a
+        # space follows (init's), not where the console output so far ends.
+        m = q.expect(r"page table 0x[0-9a-f]{16}\n((?: \.\..*\n)+)(?=[^ ])", timeout=120)
         lines = m.group(1).splitlines()
         top = [l for l in lines if re.match(r"^ \.\.\d+:", l)]
         check([l.split(":")[0] for l in top] == [" ..0", " ..1023"],
