@@ -294,7 +294,7 @@ void bad_descriptors() {
 }
 
 void bad_syscall_numbers() {
-  // 42 is allocfail and 43/44 belong to the x86 port: 45 is the first number nothing uses.
+  // 42 is allocfail and 43/44 exit and wait with a status: 45 is the first number nothing uses.
   const long nums[] = {0, 22, 39, 45, 99, 1000, -1, 0x7fffffff, -0x7fffffffL - 1};
   for (long n : nums) {
     long r = syscall6(n, 1, 2, 3);

@@ -497,8 +497,8 @@ class Fuzzer {
                                22,
                                24 + rng_.below(10),
                                35 + rng_.below(5),
-                               43,
-                               44,
+                               SYS_wait_status + 1,  // past exit and wait with a status (43, 44)
+                               SYS_wait_status + 2,
                                45 + rng_.below(1000),
                                static_cast<uint64>(-1),
                                (1ull << 32) + SYS_getpid,

@@ -147,6 +147,7 @@ using pagoda::plic_complete;
 // The machine.
 inline constexpr uint64_t kRamBase = riscv::kKernBase;
 inline constexpr uint64_t kRamTop = riscv::kPhysTop;
+// The end of this machine's RAM: known when the kernel is built (QEMU virt with -m 128M).
 constexpr uint64_t ram_top() {
   return kRamTop;
 }
