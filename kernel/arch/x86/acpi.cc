@@ -4,6 +4,7 @@
 // loader's memory report stops below them), so the caller maps them (map_phys).
 #include <cstdint>
 
+#include "kernel/arch/x86/bios_scan.h"
 #include "kernel/arch/x86/cpus.h"
 #include "kernel/arch/x86/lapic.h"
 #include "kernel/arch/x86/memlayout.h"
@@ -41,19 +42,8 @@ constexpr uint8_t kMadtLocalApic = 0;  // {type, length 8, processor id, APIC id
 constexpr uint8_t kMadtIoapic = 1;     // {type, length 12, IOAPIC id, 0, address, GSI base}
 constexpr uint32_t kLocalApicEnabled = 1;
 
-uint8_t sum(const void* p, uint32_t n) {
-  const uint8_t* b = static_cast<const uint8_t*>(p);
-  uint8_t s = 0;
-  for (uint32_t i = 0; i < n; ++i) s = static_cast<uint8_t>(s + b[i]);
-  return s;
-}
-
 const Rsdp* search(uint32_t pa, uint32_t len) {
-  for (uint32_t off = 0; off + sizeof(Rsdp) <= len; off += 16) {
-    auto* r = reinterpret_cast<const Rsdp*>(p2v(pa + off));
-    if (__builtin_memcmp(r->signature, "RSD PTR ", 8) == 0 && sum(r, 20) == 0) return r;
-  }
-  return nullptr;
+  return find_signed<Rsdp>(pa, len, "RSD PTR ", 8, 20);  // the checksum covers 20 bytes
 }
 
 // A whole table, checked, mapped through map_phys; nullptr if absent or damaged.
@@ -61,7 +51,7 @@ const SdtHeader* table_at(uint32_t pa, const void* (*map_phys)(uint64_t, uint64_
   auto* h = static_cast<const SdtHeader*>(map_phys(pa, sizeof(SdtHeader)));
   if (h == nullptr || h->length < sizeof(SdtHeader) || h->length > 0x10000) return nullptr;
   h = static_cast<const SdtHeader*>(map_phys(pa, h->length));
-  if (h == nullptr || sum(h, h->length) != 0) return nullptr;
+  if (h == nullptr || byte_sum(h, h->length) != 0) return nullptr;
   return h;
 }
 

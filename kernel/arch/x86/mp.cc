@@ -4,6 +4,7 @@
 // processor and IOAPIC. xv6-x86: mp.c
 #include <cstdint>
 
+#include "kernel/arch/x86/bios_scan.h"
 #include "kernel/arch/x86/cpus.h"
 #include "kernel/arch/x86/lapic.h"
 #include "kernel/arch/x86/memlayout.h"
@@ -45,19 +46,8 @@ constinit int g_ncpu = 1;  // until mp_init: the boot CPU alone, APIC id 0
 constinit uint8_t g_ioapic_id = 0;
 constinit int8_t g_index_of_apic[256] = {};  // APIC id -> CPU index (all 0 until mp_init)
 
-uint8_t sum(const void* p, uint32_t n) {
-  const uint8_t* b = static_cast<const uint8_t*>(p);
-  uint8_t s = 0;
-  for (uint32_t i = 0; i < n; ++i) s = static_cast<uint8_t>(s + b[i]);
-  return s;
-}
-
 const MpFloating* search(uint32_t pa, uint32_t len) {
-  for (uint32_t off = 0; off + sizeof(MpFloating) <= len; off += 16) {
-    auto* f = reinterpret_cast<const MpFloating*>(p2v(pa + off));
-    if (__builtin_memcmp(f->signature, "_MP_", 4) == 0 && sum(f, sizeof(*f)) == 0) return f;
-  }
-  return nullptr;
+  return find_signed<MpFloating>(pa, len, "_MP_", 4, sizeof(MpFloating));
 }
 
 // BIOS data area (physical 0x400): the EBDA segment at 0x40e, base memory in KiB at 0x413.
@@ -79,7 +69,8 @@ void mp_init() {
   const MpFloating* f = find_floating();
   if (f == nullptr || f->config_pa == 0 || f->config_pa >= kExtMem) return;  // one CPU
   auto* conf = reinterpret_cast<const MpConfig*>(p2v(f->config_pa));
-  if (__builtin_memcmp(conf->signature, "PCMP", 4) != 0 || sum(conf, conf->length) != 0) return;
+  if (__builtin_memcmp(conf->signature, "PCMP", 4) != 0 || byte_sum(conf, conf->length) != 0)
+    return;
   lapic_set_base(conf->lapic_pa);
   int n = 0;
   const uint8_t* e = reinterpret_cast<const uint8_t*>(conf + 1);
