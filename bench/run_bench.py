@@ -128,7 +128,7 @@ def guest_run(args, design, kernel, index):
     image = os.path.join(tmpdir, "fs.img")
     shutil.copyfile(args.fs, image)
     qargs = argparse.Namespace(kernel=kernel, fs=args.fs, cpus=1, kpt=design, timeout=args.timeout,
-                               qemu_extra=ICOUNT)
+                               qemu_extra=ICOUNT, arch="riscv")
     q = harness.Qemu(qargs, image=image, cpus=1)
     record["qemu_command"] = " ".join(q.command_line())
     started = time.monotonic()
