@@ -6,6 +6,8 @@
 #   make bench      the benchmarks (see bench/README.md)
 #   make view       boot, run a workload, capture the page tables: build/view/index.html (JSON=FILE: draw a saved capture)
 #   make grade      LAB=pgtbl2020: build the lab profile, run its tests, print a score per test and in total
+#   make LAB=NAME / make qemu LAB=NAME   build / boot a lab profile's kernel in build/riscv-NAME
+#                   (pgtbl2020 lazy2020 cow mmap pgtbl2024; cmake/lab_profiles.cmake says what each has)
 #   make clean      remove build/
 # Options: CPUS=3 (harts), KPT=per-process|global (kernel page-table design for make qemu),
 #          ARCH=x86 (make qemu/qemu-gdb/gdb run the x86 kernel, issue 11; `make` builds both).
@@ -19,7 +21,14 @@ RISCV := build/riscv
 RISCV_GLOBAL := build/riscv-global
 X86 := build/x86
 ARCH ?= riscv
-KERNEL_DIR := $(if $(filter global,$(KPT)),$(RISCV_GLOBAL),$(RISCV))
+# LAB=NAME: a lab profile's kernel (it fixes its own page-table design; KPT does not apply).
+LAB ?=
+LAB_DIR := build/riscv-$(LAB)
+LAB_TARGET := $(if $(LAB),lab)
+# Every lab profile but the default (which build/riscv and build/riscv-global are); `make all`
+# builds each into build/riscv-NAME, for the tests that define it.
+LABS := pgtbl2020 lazy2020 cow mmap pgtbl2024
+KERNEL_DIR := $(if $(LAB),$(LAB_DIR),$(if $(filter global,$(KPT)),$(RISCV_GLOBAL),$(RISCV)))
 
 QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M -smp $(CPUS) -nographic \
 	-global virtio-mmio.force-legacy=false \
@@ -30,9 +39,9 @@ QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M 
 X86_QEMU = qemu-system-i386 -nographic -no-reboot -kernel $(X86)/kernel/kernel \
 	-drive file=$(X86)/fs.img,index=1,media=disk,format=raw -smp 2 -m 512
 
-.PHONY: all bootstrap host host-sanitize riscv riscv-global x86 qemu qemu-gdb gdb view grade test bench clean format
+.PHONY: all bootstrap host host-sanitize riscv riscv-global x86 lab labs qemu qemu-gdb gdb view grade test bench clean format
 
-all: host riscv riscv-global x86
+all: host riscv riscv-global x86 labs
 
 bootstrap:
 	@tools/bootstrap.sh
@@ -50,6 +59,16 @@ riscv-global: host
 	@cmake -S . -B $(RISCV_GLOBAL) -DCMAKE_TOOLCHAIN_FILE=cmake/riscv64-toolchain.cmake \
 		-DPAGODA_KERNEL_PAGETABLE=global -DPAGODA_HOST_BUILD=$(abspath $(HOST)) >/dev/null
 	@cmake --build $(RISCV_GLOBAL) -j $(JOBS) --target kernel
+
+# A lab profile's kernel; it boots build/riscv's fs.img (the programs are the same in every profile).
+lab: host riscv
+	@test -n "$(LAB)" || { echo "make lab: say LAB=NAME" 1>&2; exit 2; }
+	@cmake -S . -B $(LAB_DIR) -DCMAKE_TOOLCHAIN_FILE=cmake/riscv64-toolchain.cmake \
+		-DPAGODA_LAB=$(LAB) -DPAGODA_HOST_BUILD=$(abspath $(HOST)) >/dev/null
+	@cmake --build $(LAB_DIR) -j $(JOBS) --target kernel
+
+labs: host riscv
+	@for lab in $(LABS); do $(MAKE) -s --no-print-directory lab LAB=$$lab || exit 1; done
 
 x86: host
 	@cmake -S . -B $(X86) -DCMAKE_TOOLCHAIN_FILE=cmake/i686-toolchain.cmake \
@@ -69,10 +88,10 @@ gdb:
 	gdb-multiarch -q -ex 'set architecture i386' -ex 'file $(X86)/kernel/kernel' \
 		-ex 'source tools/gdb/pagoda.py' -ex 'target remote localhost:26000'
 else
-qemu: host riscv $(if $(filter global,$(KPT)),riscv-global)
+qemu: host riscv $(if $(filter global,$(KPT)),riscv-global) $(LAB_TARGET)
 	qemu-system-riscv64 $(QEMUOPTS)
 
-qemu-gdb: host riscv $(if $(filter global,$(KPT)),riscv-global)
+qemu-gdb: host riscv $(if $(filter global,$(KPT)),riscv-global) $(LAB_TARGET)
 	@echo "*** Now run 'make gdb' in another window." 1>&2
 	qemu-system-riscv64 $(QEMUOPTS) -S -gdb tcp::26000
 
@@ -98,9 +117,8 @@ endif
 
 # The lab grader: tools/grade/grade.py builds the profile's kernel, runs the tests that define the
 # lab and prints a score per test and in total (`make grade LAB=` lists the profiles).
-LAB ?= pgtbl2020
 grade:
-	@python3 tools/grade/grade.py --lab $(LAB)
+	@python3 tools/grade/grade.py --lab $(or $(LAB),pgtbl2020)
 
 # The host suites again under ASan + UBSan (tests labelled `sanitize`).
 host-sanitize: bootstrap

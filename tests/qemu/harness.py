@@ -37,6 +37,8 @@ def parse_args(argv=None):
     p.add_argument("--kpt", default="per-process", help="kernel page-table design (informational)")
     p.add_argument("--timeout", type=float, default=600, help="bound on the whole QEMU run, seconds")
     p.add_argument("--qemu-extra", default="", help="extra QEMU arguments")
+    p.add_argument("--lab", default="default",
+                   help="the kernel's lab profile (cmake/lab_profiles.cmake); default: everything on")
     p.add_argument("--arch", default="riscv", choices=["riscv", "x86"], help="the kernel's ISA")
     return p.parse_args(argv)
 

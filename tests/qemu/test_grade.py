@@ -2,7 +2,7 @@
 """The lab grader (tools/grade/grade.py) scores what it should: the pgtbl2020 profile gives the
 per-process kernel full marks, and on the classic global-kernel-table kernel it fails exactly the
 tests that need a kernel page table per process, scores the rest, and goes on after a failure."""
-# matrix: cpus=1 kpt=per-process,global timeout=900
+# matrix: cpus=1 kpt=global timeout=900 lab=pgtbl2020
 
 import os
 import sys

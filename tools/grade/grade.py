@@ -129,7 +129,7 @@ class Profile:
 PROFILES = {
     "pgtbl2020": Profile(
         "page tables (6.S081 fall 2020): vmprint, a kernel page table per process, copyin through it",
-        "riscv", "build/riscv/kernel/kernel", [
+        ["lab", "LAB=pgtbl2020"], "build/riscv-pgtbl2020/kernel/kernel", [
             ("vmprint at boot", 10, vmprint_at_boot),
             ("vmprint of a program", 5, vmprint_program),
             ("kernel page table per process", 20, kernel_table_per_process),
@@ -149,7 +149,8 @@ def grade(lab, kernel=None, fs=None, cpus=1, timeout=1800, build=True, out=print
     kernel = kernel or os.path.join(ROOT, prof.kernel)
     fs = fs or os.path.join(ROOT, "build", "riscv", "fs.img")
     if build:
-        subprocess.run(["make", "-s", "-C", ROOT, prof.make_target], check=True,
+        target = prof.make_target if isinstance(prof.make_target, list) else [prof.make_target]
+        subprocess.run(["make", "-s", "-C", ROOT] + target, check=True,
                        stdout=subprocess.DEVNULL)
     out("Grading %s: %s" % (lab, prof.title))
     results = []
