@@ -33,6 +33,7 @@ int chdir(const char*);
 int dup(int);
 int getpid(void);
 char* sbrk(int);
+char* sbrklazy(int); /* issue 12: grow without allocating (SBRK_LAZY) */
 int sleep(int);
 int uptime(void);
 /* lab and Pagoda extensions (see kernel/syscall.h) */

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "kernel/arch/arch.h"
+#include "kernel/mm/fault.h"
 
 namespace pagoda::trap {
 
@@ -17,6 +18,10 @@ arch::TrapFrame& current_frame();
 void user_syscall();
 // A trap from user mode the kernel does not handle: report it and kill the process.
 void user_fault(const char* what, uint64_t addr, uint64_t pc);
+// A page fault from user mode at addr needing `access` (issue 12): served from the process's
+// regions (lazy page, copy-on-write, mapped file), or reported as user_fault(what, ...) and the
+// process killed (outside any region, against its permissions, out of memory).
+void user_page_fault(const char* what, uint64_t addr, uint64_t pc, mm::Access access);
 // A device interrupt the controller delivered (kernel/dev/interrupts.cc).
 void device_interrupt(int irq);
 // A timer interrupt on this hart (the tick counter, kernel/proc/clock.cc).

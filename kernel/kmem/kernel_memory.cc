@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "kernel/features.h"
 #include "kernel/lib/panic.h"
 #include "kernel/mm/map_error.h"
 #include "kernel/param.h"
@@ -43,8 +44,18 @@ uint64_t free_memory_bytes() {
 }
 
 void kernel_memory_init() {
-  g_frames.add_range(PhysAddr(arch::kernel_image_end()), PhysAddr(arch::kBootRamEnd),
-                     arch::kDirectMapOffset);
+  const uint64_t first = mm::page_round_up(arch::kernel_image_end());
+  g_frames.add_range(PhysAddr(first), PhysAddr(arch::kBootRamEnd), arch::kDirectMapOffset);
+  if constexpr (features::kCowFork) {
+    // One count per frame up to the top of RAM (beyond the boot range on x86), in pages taken
+    // from the allocator now and kept for good (free counts are measured after boot).
+    const uint64_t frames = (arch::ram_top() - first) / arch::kPageSize;
+    const Status counted = g_frames.refs().init(PhysAddr(first), frames, [] {
+      Result<PhysAddr> page = g_frames.alloc();
+      return page.ok() ? g_frames.ptr(*page) : nullptr;
+    });
+    if (!counted.ok()) panic("kernel_memory_init: no frame counts: %s", error_name(counted.error()));
+  }
 }
 
 void kernel_memory_extend() {

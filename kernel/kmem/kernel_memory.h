@@ -8,6 +8,7 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/mm/frame_allocator.h"
+#include "kernel/mm/frame_refs.h"
 #include "kernel/mm/page_table.h"
 #include "kernel/sync/spinlock.h"
 
@@ -16,14 +17,17 @@ namespace pagoda {
 // RAM is direct-mapped in the kernel page table (virtual == physical on RISC-V, physical +
 // KERNBASE on x86: arch::kDirectMapOffset), so the frame allocator is the kernel's PhysMemory as
 // it is: ptr(pa) is the frame's kernel address.
-using KernelMemory = mm::FrameAllocator<SpinLock>;
+// Frames carry reference counts (mm::RefCountedMemory) for copy-on-write fork: free_page drops one
+// reference and frees the frame with the last. alloc()/free() are the allocator's own.
+using KernelMemory = mm::RefCountedMemory<mm::FrameAllocator<SpinLock>>;
 using KernelPageTable = mm::PageTable<arch::PteFormat, KernelMemory>;
 
 KernelMemory& kernel_memory();
 uint64_t free_memory_bytes();  // sysinfo.freemem
 
 // xv6 kinit (xv6-x86 kinit1): every frame from the kernel's end that the boot mapping reaches
-// (arch::kBootRamEnd: all of RAM on RISC-V, the first 4 MiB on x86).
+// (arch::kBootRamEnd: all of RAM on RISC-V, the first 4 MiB on x86). With copy-on-write fork, the
+// frame reference counts for all of RAM (up to arch::ram_top()) come first, out of that range.
 void kernel_memory_init();
 // xv6-x86 kinit2: the rest of RAM up to arch::ram_top(), once the kernel table is loaded on every
 // CPU. Nothing to add on RISC-V.

@@ -17,6 +17,7 @@
 #include "kernel/lib/panic.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
+#include "kernel/mm/frame_refs.h"
 #include "kernel/mm/mapping_observer.h"
 #include "kernel/mm/memory.h"
 #include "kernel/mm/page_table.h"
@@ -200,6 +201,201 @@ class AddressSpace {
     return Error::kTooBig;
   }
 
+
+  // ---- Demand paging (issue 12): lazy growth, sparse release, faulting in, copy-on-write fork.
+  // A space may now have holes below size(): pages of a lazy heap never touched. The functions
+  // below skip holes; grow/shrink/copy_to/destroy above keep their eager contract (every page
+  // below size() present) for the kernels that have no demand paging.
+
+  // sbrk(n, SBRK_LAZY): the size becomes new_size and nothing is mapped; the pages come at first
+  // touch (fault_in_zeroed). A new_size not above size() changes nothing.
+  Status grow_lazy(uint64_t new_size) {
+    if (new_size <= size_) return {};
+    if (new_size > limit_) return Error::kOutOfRange;
+    size_ = new_size;
+    return {};
+  }
+
+  // shrink() for a space with holes: frees the pages present above new_size and skips the
+  // others. A new_size not below size() changes nothing.
+  void shrink_sparse(uint64_t new_size) {
+    if (new_size >= size_) return;
+    release_present(page_round_up(new_size), page_round_up(size_), Notify::kYes);
+    size_ = new_size;
+  }
+
+  // The first half of destroy() for a space with holes: frees every present user page (a shared
+  // frame loses one reference) and sets the size to 0; destroy() then frees the tables.
+  void release_all() {
+    release_present(0, page_round_up(size_), Notify::kYes);
+    size_ = 0;
+  }
+
+  // The last-level slot for va (valid or not), or nullptr if no table reaches it: what a fault
+  // decision looks at (mm::decide_fault).
+  const Pte* leaf(VirtAddr va) const { return table_.walk(va.page_round_down()); }
+
+  // A fault on a page never touched: maps a zeroed frame at va's page with perm (kUser and kRead
+  // added) and tells the observer. kOutOfRange at or above size(); kAlreadyMapped if present.
+  Status fault_in_zeroed(VirtAddr va, Perm perm) {
+    va = va.page_round_down();
+    if (va.value() >= page_round_up(size_)) return Error::kOutOfRange;
+    return map_user(va, kPageSize, perm | Perm::kRead | Perm::kUser);
+  }
+
+  // xv6: uvmcopy for a space with holes (fork without copy-on-write): the child gets a copy of
+  // every present page and the same holes. child must be fresh (size 0; else kInvalid). On
+  // failure the child is unchanged.
+  Status copy_present_to(AddressSpace& child) const {
+    return build_child(child, [&](Pte pte) -> Result<Pte> {
+      const PhysAddr frame = PAGODA_TRY(child.table_.memory().alloc_page());
+      copy_page(child.table_.memory(), frame, table_.memory(), pte.phys());
+      return pte.with_phys(frame);
+    });
+  }
+
+  // Copy-on-write fork (issue 12): the child maps every present page to the same frame, which
+  // gains a reference. Writable (or already copy-on-write) pages become read-only and marked
+  // copy-on-write in both spaces; read-only pages (text) are simply shared. child must be fresh
+  // (size 0; else kInvalid). On failure nothing changed: the parent's PTEs are only marked once
+  // the child is complete. The caller flushes this space's TLB entries (its PTEs lost W).
+  Status share_to(AddressSpace& child)
+    requires SharedPhysMemory<Memory>
+  {
+    Memory& mem = table_.memory();
+    PAGODA_TRY(build_child(child, [&](Pte pte) -> Result<Pte> {
+      mem.share_page(pte.phys());
+      return shared_pte(pte);
+    }));
+    const uint64_t end = page_round_up(size_);
+    for (uint64_t a = 0; a < end;) {
+      Pte* pte = table_.walk(VirtAddr(a));
+      if (pte == nullptr) {
+        a = next_leaf_table(a);
+        continue;
+      }
+      if (pte->valid()) *pte = shared_pte(*pte);
+      a += kPageSize;
+    }
+    return {};
+  }
+
+  // A store to the copy-on-write page at va: if this space holds the frame's only reference the
+  // page becomes writable again in place; otherwise it gets a copy (the observer is told of the
+  // new frame) and the old frame loses this reference. kInvalid if the page is not copy-on-write;
+  // kNoMemory (nothing changed) if no frame is free. The caller flushes the TLB.
+  Status break_cow(VirtAddr va)
+    requires SharedPhysMemory<Memory>
+  {
+    va = va.page_round_down();
+    Pte* pte = table_.walk(va);
+    if (pte == nullptr || !pte->valid() || !pte->cow()) return Error::kInvalid;
+    Memory& mem = table_.memory();
+    const Pte old = *pte;
+    const Pte writable = old.with_perm(old.perm() | Perm::kWrite).with_cow(false);
+    if (mem.page_exclusive(old.phys())) {
+      *pte = writable;  // the same frame: the observer's view does not change
+      return {};
+    }
+    const PhysAddr frame = PAGODA_TRY(mem.alloc_page());
+    copy_page(mem, frame, mem, old.phys());
+    if (old.user()) notify_unmap(va, kPageSize);
+    *pte = writable.with_phys(frame);
+    if (old.user()) {
+      const Status told = notify_map(va, kPageSize);
+      if (!told.ok()) {
+        *pte = old;
+        mem.free_page(frame);
+        // The slot was reported a moment ago, so its tables are still there.
+        if (!notify_map(va, kPageSize).ok()) panic("AddressSpace::break_cow: cannot re-report");
+        return told;
+      }
+    }
+    mem.free_page(old.phys());  // this space's reference; freed if the others left meanwhile
+    return {};
+  }
+
+ private:
+  enum class Notify : bool { kNo, kYes };
+
+  // What fork leaves in both spaces for a page it shares.
+  static Pte shared_pte(Pte pte) {
+    if (!pte.writable() && !pte.cow()) return pte;
+    return pte.with_perm(pte.perm() & ~Perm::kWrite).with_cow(true);
+  }
+
+  // The first address of the next last-level table's span after a (a hole in the tree).
+  static uint64_t next_leaf_table(uint64_t a) {
+    constexpr uint64_t kSpan = kPageSize << Format::kIndexBits;
+    return (a & ~(kSpan - 1)) + kSpan;
+  }
+
+  // Unmaps and frees (drops a reference to) every present page of [from, to), in runs, telling
+  // the observer first if asked (Notify::kNo: pages it was never told of).
+  void release_present(uint64_t from, uint64_t to, Notify notify) {
+    uint64_t run = from;
+    uint64_t count = 0;
+    auto flush = [&] {
+      if (count == 0) return;
+      if (notify == Notify::kYes) notify_unmap(VirtAddr(run), count * kPageSize);
+      free_user_pages(VirtAddr(run), count);
+      count = 0;
+    };
+    for (uint64_t a = from; a < to;) {
+      const Pte* pte = table_.walk(VirtAddr(a));
+      const bool present = pte != nullptr && pte->valid();
+      if (!present) {
+        flush();
+        a = pte == nullptr ? next_leaf_table(a) : a + kPageSize;
+        continue;
+      }
+      if (count == 0) run = a;
+      ++count;
+      a += kPageSize;
+    }
+    flush();
+  }
+
+  // Fork's common part: for each present page below size(), child gets make(pte) at the same
+  // address (make allocates or shares the frame). On failure every page given so far goes back
+  // and the tables are pruned, so the child is as it was; then the observer is told.
+  template <class Make>
+  Status build_child(AddressSpace& child, Make&& make) const {
+    if (child.size_ != 0) return Error::kInvalid;
+    const uint64_t end = page_round_up(size_);
+    Status status;
+    for (uint64_t a = 0; a < end && status.ok();) {
+      const Pte* pte = table_.walk(VirtAddr(a));
+      if (pte == nullptr) {
+        a = next_leaf_table(a);
+        continue;
+      }
+      if (pte->valid()) {
+        Result<Pte*> slot = child.table_.walk_alloc(VirtAddr(a));
+        if (!slot) {
+          status = slot.error();
+          break;
+        }
+        Result<Pte> made = make(*pte);
+        if (!made) {
+          status = made.error();
+          break;
+        }
+        **slot = *made;
+      }
+      a += kPageSize;
+    }
+    if (status.ok()) status = child.notify_map(VirtAddr(0), end);
+    if (!status.ok()) {
+      child.release_present(0, end, Notify::kNo);
+      child.table_.prune_empty_tables(VirtAddr(0), end);
+      return status;
+    }
+    child.size_ = size_;
+    return {};
+  }
+
+ public:
  private:
   enum class Access { kRead, kWrite };
 

@@ -47,26 +47,35 @@ class KernelMirror final : public MappingObserver {
   constexpr KernelMirror() = default;
   KernelMirror(const KernelMirror&) = delete;
   KernelMirror& operator=(const KernelMirror&) = delete;
-  KernelMirror(KernelMirror&& other) : table_(std::move(other.table_)), limit_(other.limit_) {
+  KernelMirror(KernelMirror&& other)
+      : table_(std::move(other.table_)), limit_(other.limit_), cap_(other.cap_) {
     other.limit_ = 0;
   }
   KernelMirror& operator=(KernelMirror&& other) {
     if (this != &other) {
       table_ = std::move(other.table_);  // only into an empty mirror (PageTable checks)
       limit_ = other.limit_;
+      cap_ = other.cap_;
       other.limit_ = 0;
     }
     return *this;
   }
   ~KernelMirror() = default;
 
+  // Whether user memory must end at the mirror's limit (the 2020 lab's design: kAtLimit), or may
+  // go on above it (kNone, issue 12): pages there are simply not mirrored, and copies that reach
+  // them take the software walk (readable() is false for them).
+  enum class UserCap : bool { kNone, kAtLimit };
+
   // An empty table that will mirror user pages below `limit` (page-aligned, below MAXVA). The
   // caller adds the kernel's mappings above it through table().
-  static Result<KernelMirror> create(Memory& mem, uint64_t limit) {
+  static Result<KernelMirror> create(Memory& mem, uint64_t limit,
+                                     UserCap cap = UserCap::kAtLimit) {
     if (!page_aligned(limit) || limit > Format::kMaxVa) return Error::kInvalid;
     KernelMirror mirror;
     mirror.table_ = PAGODA_TRY(Table::create(mem));
     mirror.limit_ = limit;
+    mirror.cap_ = cap;
     return mirror;
   }
 
@@ -79,7 +88,7 @@ class KernelMirror final : public MappingObserver {
   // Makes this mirror the observer of `as` and keeps `as` below the mirror's limit. Call while
   // `as` is empty, or again after either of them moved (the mirror then already matches).
   void attach(Space& as) {
-    as.set_limit(limit_);
+    if (cap_ == UserCap::kAtLimit) as.set_limit(limit_);
     as.set_observer(this);
   }
 
@@ -95,12 +104,18 @@ class KernelMirror final : public MappingObserver {
   // MappingObserver: mirror the pages read-only without U, whatever the user may do with them.
   Status on_map(VirtAddr va, uint64_t size, PhysAddr first, Perm perm) override {
     (void)perm;
-    if (va.value() >= limit_ || size > limit_ - va.value()) return Error::kOutOfRange;
+    if (va.value() >= limit_ || size > limit_ - va.value()) {
+      if (cap_ == UserCap::kAtLimit) return Error::kOutOfRange;
+      if (va.value() >= limit_) return {};  // above the mirror: not mirrored
+      size = limit_ - va.value();
+    }
     PAGODA_TRY(table_.map(va, size, first, Perm::kRead));
     if (loaded()) Mmu::flush();
     return {};
   }
   void on_unmap(VirtAddr va, uint64_t size) override {
+    if (va.value() >= limit_) return;  // only with UserCap::kNone: never mirrored
+    if (size > limit_ - va.value()) size = limit_ - va.value();
     if (!table_.unmap(va, size / kPageSize, FreeFrames::kNo).ok()) {
       panic("KernelMirror: unmirror of 0x%lx (+0x%lx): not mirrored",
             static_cast<unsigned long>(va.value()), static_cast<unsigned long>(size));
@@ -109,11 +124,12 @@ class KernelMirror final : public MappingObserver {
     if (loaded()) Mmu::flush();
   }
 
-  // True if [src, src + len) lies below the user size of `as` and every page of it is mirrored
+  // True if [src, src + len) lies below the user size of `as` and the limit, and every page of it is mirrored
   // (so the stack guard page fails as in the classic copyin, and no direct access can fault).
   // Bytes up to the end of the last page count, as in the classic copyin (which checks pages).
   bool readable(const Space& as, uint64_t src, uint64_t len) const {
-    const uint64_t bound = page_round_up(as.size());
+    uint64_t bound = page_round_up(as.size());
+    if (bound > limit_) bound = limit_;  // above it the table maps the kernel's devices and RAM
     if (src >= bound || len > bound - src) return false;
     for (uint64_t a = page_round_down(src); a < src + len; a += kPageSize) {
       const auto* pte = table_.walk(VirtAddr(a));
@@ -183,6 +199,7 @@ class KernelMirror final : public MappingObserver {
 
   Table table_;
   uint64_t limit_ = 0;
+  UserCap cap_ = UserCap::kAtLimit;
 };
 
 }  // namespace pagoda::mm

@@ -47,7 +47,7 @@ Status GlobalKernelTable::open(UserAddressSpace& as, uint64_t kstack) {
 
 Status PerProcessKernelTable::open(UserAddressSpace& as, uint64_t kstack) {
   if (mirror_.valid()) panic("PerProcessKernelTable::open: table exists");
-  Mirror mirror = PAGODA_TRY(Mirror::create(kernel_memory(), arch::kUserMirrorLimit));
+  Mirror mirror = PAGODA_TRY(Mirror::create(kernel_memory(), arch::kUserMirrorLimit, kMirrorUserCap));
   const mm::MapStatus mapped =
       arch::map_process_kernel(mirror.table(), kernel_page_table(), kstack);
   if (!mapped.ok()) {
@@ -81,6 +81,11 @@ Status PerProcessKernelTable::copy_in(const UserAddressSpace& as, void* dst, uin
     count_fallback();
     return as.copy_in(dst, mm::VirtAddr(src), len);
   }
+  // User memory above the mirror (issue 12: it may reach the top of the address space) is read
+  // by the software walk, by design: not a fallback.
+  if (src >= mirror_.limit() || len > mirror_.limit() - src) {
+    return as.copy_in(dst, mm::VirtAddr(src), len);
+  }
   return mirror_.copy_in(as, dst, src, len);
 }
 
@@ -88,6 +93,9 @@ Result<uint64_t> PerProcessKernelTable::copy_in_str(const UserAddressSpace& as, 
                                                     uint64_t src, uint64_t max) const {
   if (!mirror_.loaded()) {
     count_fallback();
+    return as.copy_in_str(dst, mm::VirtAddr(src), max);
+  }
+  if (src >= mirror_.limit() || max > mirror_.limit() - src) {
     return as.copy_in_str(dst, mm::VirtAddr(src), max);
   }
   return mirror_.copy_in_str(as, dst, src, max);

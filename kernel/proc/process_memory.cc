@@ -3,7 +3,9 @@
 
 #include <utility>
 
+#include "kernel/features.h"
 #include "kernel/lib/panic.h"
+#include "kernel/proc/mapping_fault.h"
 
 namespace pagoda {
 namespace {
@@ -19,6 +21,10 @@ constinit uint64_t g_copy_in_calls = 0;
 constinit uint64_t g_copy_in_str_calls = 0;
 
 constexpr Perm kUserRw = Perm::kRead | Perm::kWrite;
+
+// Where lazy growth stops: the top of user memory, leaving the usyscall page's slot below the
+// trapframe free when the kernel has one.
+constexpr uint64_t kLazyTop = arch::kUserTop - (features::kUsyscall ? kPageSize : 0);
 
 // What grow() maps for perm (xv6 uvmalloc adds PTE_R and PTE_U the same way).
 constexpr Perm mapped_perm(Perm perm) {
@@ -57,15 +63,20 @@ Status ProcessMemory::open(mm::PhysAddr trapframe, uint64_t kstack) {
 }
 
 void ProcessMemory::destroy() {
+  // With demand paging the image may have holes (and shared frames): free what is present.
+  if constexpr (features::kDemandPaging) as_.release_all();
   as_.destroy();      // tells the mirror (per-process design) that every user page goes
   kernel_.destroy();  // then the kernel table's own pages
   regions_.clear();
 }
 
-Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind) {
+Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind, Fill fill) {
   const uint64_t from = mm::page_round_up(as_.size());
   const uint64_t to = mm::page_round_up(new_size);
-  if (new_size <= as_.size() || to <= from) return as_.grow(new_size, perm);  // no new page
+  auto grow = [&] {
+    return fill == Fill::kLazy ? as_.grow_lazy(new_size) : as_.grow(new_size, perm);
+  };
+  if (new_size <= as_.size() || to <= from) return grow();  // no new page
   // The heap grows in place; anything else is a region of its own.
   const Region* last = regions_.empty() ? nullptr : &regions_[regions_.size() - 1];
   const bool extend = kind == RegionKind::kHeap && last != nullptr &&
@@ -73,7 +84,7 @@ Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind)
   if (!extend) {
     PAGODA_TRY(regions_.insert(Region{VirtAddr(from), to - from, mapped_perm(perm), kind}));
   }
-  const Status grown = as_.grow(new_size, perm);
+  const Status grown = grow();
   if (!grown.ok()) {
     if (!extend) PAGODA_MUST(regions_.remove(VirtAddr(from), to - from));
     return grown;
@@ -119,14 +130,26 @@ void ProcessMemory::replace(ProcessMemory&& fresh) {
   old.destroy();
 }
 
-Status ProcessMemory::copy_to(ProcessMemory& child) const {
-  PAGODA_TRY(as_.copy_to(child.as_));
+Status ProcessMemory::copy_to(ProcessMemory& child) {
+  if constexpr (features::kCowFork) {
+    PAGODA_TRY(as_.share_to(child.as_));
+    arch::flush_tlb();  // this image's pages lost W (on x86 the trap runs on its directory)
+  } else if constexpr (features::kLazySbrk != features::LazySbrk::kNever) {
+    PAGODA_TRY(as_.copy_present_to(child.as_));
+  } else {
+    PAGODA_TRY(as_.copy_to(child.as_));
+  }
   child.regions_ = regions_;
   return {};
 }
 
-Status ProcessMemory::grow_by(int64_t n) {
+Status ProcessMemory::grow_by(int64_t n, bool lazy) {
   const uint64_t size = as_.size();
+  if (n > 0 && lazy) {
+    const uint64_t add = static_cast<uint64_t>(n);
+    if (add > kLazyTop - size) return Error::kNoMemory;
+    return grow_region(size + add, kUserRw, RegionKind::kHeap, Fill::kLazy);
+  }
   if (n > 0) {
     const uint64_t add = static_cast<uint64_t>(n);
     if (add > arch::kUserTop - size) return Error::kNoMemory;
@@ -140,20 +163,96 @@ Status ProcessMemory::grow_by(int64_t n) {
   if (n < 0) {
     const uint64_t dec = 0 - static_cast<uint64_t>(n);
     if (dec > size) return Error::kOutOfRange;
-    as_.shrink(size - dec);
+    if constexpr (features::kDemandPaging) {
+      as_.shrink_sparse(size - dec);  // lazy pages never touched have nothing to free
+    } else {
+      as_.shrink(size - dec);
+    }
     PAGODA_MUST(regions_.truncate(VirtAddr(mm::page_round_up(size - dec))));
   }
   return {};
 }
 
-Status ProcessMemory::copy_in(void* dst, uint64_t src, uint64_t len) const {
+Status ProcessMemory::handle_fault(VirtAddr va, mm::Access access) {
+  if constexpr (!features::kDemandPaging) {
+    (void)va, (void)access;
+    return Error::kBadAddress;  // the eager kernels: every fault kills, as in xv6 2020
+  } else {
+    const Region* region = regions_.find(va);
+    switch (mm::decide_fault(region, as_.leaf(va), access)) {
+      case mm::FaultAction::kKill:
+        return Error::kBadAddress;
+      case mm::FaultAction::kRetry:
+        return {};
+      case mm::FaultAction::kZeroFill:
+        return as_.fault_in_zeroed(va, region->perm);
+      case mm::FaultAction::kBreakCow:
+        if constexpr (features::kCowFork) {
+          PAGODA_TRY(as_.break_cow(va));
+          arch::flush_tlb();  // the read-only translation of va may be cached
+          return {};
+        }
+        return Error::kBadAddress;
+      case mm::FaultAction::kMapping: {
+        const bool served = PAGODA_TRY(mapping_fault(*this, *region, va, access));
+        return served ? Status{} : Status{Error::kBadAddress};
+      }
+    }
+    return Error::kBadAddress;
+  }
+}
+
+Status ProcessMemory::fault_in_range(uint64_t va, uint64_t len, mm::Access access) {
+  if constexpr (!features::kDemandPaging) {
+    (void)va, (void)len, (void)access;
+    return {};  // the copy's own check decides
+  } else {
+    if (len == 0) return {};
+    if (va >= arch::kMaxVa || len > arch::kMaxVa - va) return Error::kBadAddress;
+    const uint64_t last = mm::page_round_down(va + len - 1);
+    for (uint64_t a = mm::page_round_down(va); a <= last; a += kPageSize) {
+      const auto* pte = as_.leaf(VirtAddr(a));
+      if (pte != nullptr && pte->valid() && pte->user() && mm::pte_allows(*pte, access)) continue;
+      const Status served = handle_fault(VirtAddr(a), access);
+      if (!served.ok()) {
+        return served.error() == Error::kNoMemory ? Error::kNoMemory : Error::kBadAddress;
+      }
+    }
+    return {};
+  }
+}
+
+Status ProcessMemory::copy_in(void* dst, uint64_t src, uint64_t len) {
   __atomic_fetch_add(&g_copy_in_calls, 1, __ATOMIC_RELAXED);
+  PAGODA_TRY(fault_in_range(src, len, mm::Access::kRead));
   return kernel_.copy_in(as_, dst, src, len);
 }
 
-Result<uint64_t> ProcessMemory::copy_in_str(char* dst, uint64_t src, uint64_t max) const {
+Status ProcessMemory::copy_out(VirtAddr dst, const void* src, uint64_t len) {
+  PAGODA_TRY(fault_in_range(dst.value(), len, mm::Access::kWrite));
+  return as_.copy_out(dst, src, len);
+}
+
+Result<uint64_t> ProcessMemory::copy_in_str(char* dst, uint64_t src, uint64_t max) {
   __atomic_fetch_add(&g_copy_in_str_calls, 1, __ATOMIC_RELAXED);
-  return kernel_.copy_in_str(as_, dst, src, max);
+  if constexpr (!features::kDemandPaging) {
+    return kernel_.copy_in_str(as_, dst, src, max);
+  } else {
+    // Page by page, each faulted in first: the string's length is unknown until its NUL, and a
+    // lazy page holding part of it must be reached too (the xv6 bug the lazy lab leaves).
+    for (uint64_t done = 0; done < max;) {
+      const uint64_t va = src + done;
+      if (va < src) return Error::kBadAddress;  // wrapped
+      const uint64_t in_page = kPageSize - (va & (kPageSize - 1));
+      const uint64_t n = in_page < max - done ? in_page : max - done;
+      PAGODA_TRY(fault_in_range(va, 1, mm::Access::kRead));
+      Result<uint64_t> got = kernel_.copy_in_str(as_, dst + done, va, n);
+      if (got.ok()) return done + *got;
+      if (got.error() != Error::kTooBig) return got.error();
+      done += n;
+    }
+    return Error::kTooBig;
+  }
 }
 
 uint64_t copy_in_calls() {

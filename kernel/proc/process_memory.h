@@ -16,6 +16,7 @@
 #include "kernel/kmem/kernel_memory.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
+#include "kernel/mm/fault.h"
 #include "kernel/mm/perm.h"
 #include "kernel/mm/region.h"
 #include "kernel/proc/kernel_table_design.h"
@@ -55,24 +56,35 @@ class ProcessMemory {
   // exec's commit: `fresh` becomes this process's memory and the old image is freed, after the
   // running hart has switched to the new image's kernel table. Cannot fail.
   void replace(ProcessMemory&& fresh);
-  // xv6: uvmcopy, for fork. child must be fresh from create(); on failure it is unchanged.
-  Status copy_to(ProcessMemory& child) const;
+  // xv6: uvmcopy, for fork. child must be fresh from create(); on failure it is unchanged. With
+  // features::kCowFork the pages are shared copy-on-write (this image's writable pages become
+  // read-only too); with lazy sbrk only the present pages are copied.
+  Status copy_to(ProcessMemory& child);
 
-  // xv6: growproc. sbrk(n): grow (zeroed, R|W) or shrink the heap by n bytes.
-  Status grow_by(int64_t n);
+  // xv6: growproc. sbrk(n): grow (zeroed, R|W) or shrink the heap by n bytes. Growth is lazy
+  // (no page until first touch, up to the top of user memory) if `lazy`; shrinking frees the
+  // present pages and skips the others.
+  Status grow_by(int64_t n, bool lazy = false);
+
+  // A page fault (or a copy) at va that needs `access` (issue 12): served from the region holding
+  // va (a zeroed page for a lazy one, a private copy for a copy-on-write one, the mmap code for a
+  // mapping), or refused with kBadAddress (outside any region, against its permissions);
+  // kNoMemory if no frame is free (nothing changed). The caller kills the process on failure.
+  Status handle_fault(mm::VirtAddr va, mm::Access access);
   uint64_t size() const { return as_.size(); }
   const Regions& regions() const { return regions_; }
 
   // xv6: copyin, copyinstr, copyout. Each is counted (copystats) and, in the per-process design,
   // copyin and copyinstr read through the mirror in the process's kernel table.
-  Status copy_in(void* dst, uint64_t src, uint64_t len) const;
-  Result<uint64_t> copy_in_str(char* dst, uint64_t src, uint64_t max) const;
+  // With demand paging, each first faults in the pages it touches that are not there yet (or are
+  // copy-on-write, for copy_out), as a user access would (handle_fault); a page that cannot be
+  // faulted in makes the copy fail with kBadAddress (kNoMemory if memory ran out).
+  Status copy_in(void* dst, uint64_t src, uint64_t len);
+  Result<uint64_t> copy_in_str(char* dst, uint64_t src, uint64_t max);
   Status copy_out(uint64_t dst, const void* src, uint64_t len) {
-    return as_.copy_out(mm::VirtAddr(dst), src, len);
+    return copy_out(mm::VirtAddr(dst), src, len);
   }
-  Status copy_out(mm::VirtAddr dst, const void* src, uint64_t len) {  // push_args's form
-    return as_.copy_out(dst, src, len);
-  }
+  Status copy_out(mm::VirtAddr dst, const void* src, uint64_t len);  // push_args's form
 
   // What the hart loads to run the user image (usertrapret's satp).
   uint64_t user_token() const { return arch::page_table_token(as_.table().root()); }
@@ -85,8 +97,13 @@ class ProcessMemory {
   void dump_kernel_table(int slot) const { kernel_.dump(slot, as_.valid() ? &as_ : nullptr); }
 
  private:
-  // Inserts a region and maps it by growing the space to new_size; either both or neither.
-  Status grow_region(uint64_t new_size, mm::Perm perm, mm::RegionKind kind);
+  enum class Fill : bool { kEager, kLazy };
+  // Inserts a region and maps it by growing the space to new_size; either both or neither. Lazy:
+  // the region and the size grow, no page is mapped.
+  Status grow_region(uint64_t new_size, mm::Perm perm, mm::RegionKind kind,
+                     Fill fill = Fill::kEager);
+  // Makes every page of [va, va + len) accessible for `access`, faulting in what is missing.
+  Status fault_in_range(uint64_t va, uint64_t len, mm::Access access);
 
   UserAddressSpace as_;
   KernelTableDesign kernel_;

@@ -26,6 +26,13 @@ void trap::user_fault(const char* what, uint64_t addr, uint64_t pc) {
   set_killed(p);
 }
 
+void trap::user_page_fault(const char* what, uint64_t addr, uint64_t pc, mm::Access access) {
+  Proc* p = myproc();
+  const Status served = p->memory.handle_fault(mm::VirtAddr(addr), access);
+  if (served.ok()) return;
+  user_fault(served.error() == Error::kNoMemory ? "out of memory in a page fault" : what, addr, pc);
+}
+
 void trap::user_trap_done(bool timer) {
   if (killed(myproc())) exit(-1);
   if (timer) yield();

@@ -32,7 +32,24 @@ SYSCALL(mkdir)
 SYSCALL(chdir)
 SYSCALL(dup)
 SYSCALL(getpid)
-SYSCALL(sbrk)
+# sbrk(n) and sbrklazy(n) (issue 12): SYS_sbrk takes (n, type); 1 asks for eager growth (SBRK_EAGER),
+# 2 for lazy (SBRK_LAZY), so that what sbrk(n) means does not depend on what was left in a1.
+  .global sbrk
+  .type sbrk, @function
+sbrk:
+  li a1, 1
+  li a7, SYS_sbrk
+  ecall
+  ret
+  .size sbrk, .- sbrk
+  .global sbrklazy
+  .type sbrklazy, @function
+sbrklazy:
+  li a1, 2
+  li a7, SYS_sbrk
+  ecall
+  ret
+  .size sbrklazy, .- sbrklazy
 SYSCALL(sleep)
 SYSCALL(uptime)
 SYSCALL(sysinfo)

@@ -29,6 +29,9 @@ class Sv39Pte {
   // RSW bit 8 (ignored by hardware): this table entry points into another page table's tree, so
   // freeing this tree must not free it (a borrowed subtree).
   static constexpr uint64_t kBorrowed = 1 << 8;
+  // RSW bit 9 (ignored by hardware): a user leaf shared copy-on-write (issue 12). The page is
+  // mapped read-only; a write fault copies it (or takes it back when this is the last reference).
+  static constexpr uint64_t kCow = 1 << 9;
   static constexpr unsigned kPpnShift = 10;  // PPN is bits 10..53
   static constexpr uint64_t kPpnMask = ((uint64_t{1} << 44) - 1) << kPpnShift;
 
@@ -54,6 +57,10 @@ class Sv39Pte {
   constexpr bool accessed() const { return raw_ & kAccessed; }
   constexpr bool dirty() const { return raw_ & kDirty; }
   constexpr bool borrowed() const { return raw_ & kBorrowed; }
+  constexpr bool cow() const { return raw_ & kCow; }
+  constexpr Sv39Pte with_cow(bool cow) const {
+    return Sv39Pte(cow ? raw_ | kCow : raw_ & ~kCow);
+  }
   // Spec 4.3.2 step 4: a valid PTE with any of R/W/X is a leaf, otherwise it points to a table.
   constexpr bool is_leaf() const { return valid() && (raw_ & (kRead | kWrite | kExec)); }
   constexpr PhysAddr phys() const { return PhysAddr((raw_ & kPpnMask) >> kPpnShift << 12); }

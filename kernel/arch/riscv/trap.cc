@@ -91,6 +91,12 @@ extern "C" [[noreturn]] void usertrap() {
     trap::user_syscall();
   } else if ((which = dev_intr()) != DevIntr::kNone) {
     // handled
+  } else if (scause == 12 || scause == 13 || scause == 15) {
+    // Instruction, load and store page faults (priv spec table 4.2): stval is the address.
+    const mm::Access access = scause == 12   ? mm::Access::kExec
+                              : scause == 13 ? mm::Access::kRead
+                                             : mm::Access::kWrite;
+    trap::user_page_fault(cause_name(scause), riscv::r_stval(), riscv::r_sepc(), access);
   } else {
     // stval holds the faulting address for access faults; for an illegal instruction or a
     // breakpoint it holds the instruction bits (or 0), so name the instruction's address instead.

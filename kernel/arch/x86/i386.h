@@ -25,6 +25,7 @@ class I386Pte {
   static constexpr uint32_t kDirty = 1 << 6;     // PTE_D
   static constexpr uint32_t kPageSize = 1 << 7;  // PTE_PS: a 4 MiB page in a directory entry
   static constexpr uint32_t kBorrowed = 1 << 9;  // an AVL bit, ignored by hardware
+  static constexpr uint32_t kCow = 1 << 10;      // AVL: a user leaf shared copy-on-write
   static constexpr uint32_t kFrameMask = 0xfffff000;
 
   constexpr I386Pte() = default;
@@ -51,6 +52,10 @@ class I386Pte {
   constexpr bool accessed() const { return raw_ & kAccessed; }
   constexpr bool dirty() const { return raw_ & kDirty; }
   constexpr bool borrowed() const { return raw_ & kBorrowed; }
+  constexpr bool cow() const { return raw_ & kCow; }
+  constexpr I386Pte with_cow(bool cow) const {
+    return I386Pte(cow ? raw_ | kCow : raw_ & ~kCow);
+  }
   // Meaningful in a directory entry only: a 4 MiB page instead of a page table. (At the last level
   // every present entry is a leaf; PageTable knows the level.)
   constexpr bool is_leaf() const { return valid() && (raw_ & kPageSize); }

@@ -145,7 +145,14 @@ extern "C" void x86_trap(TrapFrame* tf) {
         panic("kernel trap %u (%s) err 0x%x at eip 0x%x, cr2 0x%x", tf->trapno,
               trap_name(tf->trapno), tf->err, tf->eip, addr);
       }
-      trap::user_fault(trap_name(tf->trapno), addr, tf->eip);
+      if (tf->trapno == 14) {
+        // Error code bit 1: the access was a write (SDM vol. 3, 4.7); without NX there is no
+        // instruction-fetch bit to tell an exec from a read.
+        const mm::Access access = (tf->err & 2) != 0 ? mm::Access::kWrite : mm::Access::kRead;
+        trap::user_page_fault(trap_name(tf->trapno), addr, tf->eip, access);
+      } else {
+        trap::user_fault(trap_name(tf->trapno), addr, tf->eip);
+      }
       break;
     }
   }

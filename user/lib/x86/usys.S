@@ -37,7 +37,22 @@ SYSCALL(mkdir)
 SYSCALL(chdir)
 SYSCALL(dup)
 SYSCALL(getpid)
-SYSCALL(sbrk)
+# sbrk(n) and sbrklazy(n) (issue 12): SYS_sbrk takes (n, type), 1 eager, 2 lazy. The call is made
+# with its own argument frame so that the type is never what happened to lie above n.
+#define SBRK_STUB(name, sbrk_type)                                                                      \
+  .globl name;                                                                                     \
+  .type name, @function;                                                                           \
+  name:                                                                                            \
+  pushl $sbrk_type;                                                                                   \
+  pushl 8(%esp);                                                                                   \
+  pushl $0;                                                                                        \
+  movl $SYS_sbrk, %eax;                                                                            \
+  int $T_SYSCALL;                                                                                  \
+  addl $12, %esp;                                                                                  \
+  ret;                                                                                             \
+  .size name, .- name
+SBRK_STUB(sbrk, 1)
+SBRK_STUB(sbrklazy, 2)
 SYSCALL(sleep)
 SYSCALL(uptime)
 SYSCALL(sysinfo)
