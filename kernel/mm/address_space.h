@@ -220,7 +220,10 @@ class AddressSpace {
   // others. A new_size not below size() changes nothing.
   void shrink_sparse(uint64_t new_size) {
     if (new_size >= size_) return;
-    release_present(page_round_up(new_size), page_round_up(size_), Notify::kYes);
+    const uint64_t from = page_round_up(new_size);
+    release_present(from, page_round_up(size_), Notify::kYes);
+    // A lazy heap may span many tables: give back the ones that are now empty.
+    if (page_round_up(size_) > from) table_.prune_empty_tables(VirtAddr(from), page_round_up(size_) - from);
     size_ = new_size;
   }
 
