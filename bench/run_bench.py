@@ -37,7 +37,11 @@ BENCH_RE = re.compile(r"^BENCH name=(\S+) (?:ticks_per_op=([0-9.]+) iters=(\d+) 
 # vmbench's benchmarks, one shell command per group (file_read_200kib reports the read half of
 # file_write_200kib's rounds, so the two run in one process).
 GROUPS = [["getpid"], ["fork_exit_wait"], ["fork_exit_wait_4mib"], ["exec"], ["sbrk_touch_4mib"],
-          ["pipe_4mib_512b"], ["file_write_200kib", "file_read_200kib"], ["copyin_write_4kib"]]
+          ["pipe_4mib_512b"], ["file_write_200kib", "file_read_200kib"], ["copyin_write_4kib"],
+          ["lazy_sbrk_1gib_touch64"], ["page_fault_zero_4kib"]]
+# The kernel each design label boots with, when it is not one of the default kernel's designs: the
+# eager profile (no lazy sbrk, no COW) that the demand-paging figures are compared with.
+DESIGN_KPT = {"per-process": "per-process", "global": "global", "pgtbl2020": "per-process"}
 README_BEGIN = "<!-- results:begin -->"
 README_END = "<!-- results:end -->"
 
@@ -46,13 +50,17 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--kernel", required=True, help="kernel with per-process kernel page tables")
     p.add_argument("--kernel-global", default="", help="kernel with the global kernel page table")
+    p.add_argument("--kernel-eager", default=os.path.join(ROOT, "build", "riscv-pgtbl2020", "kernel",
+                                                          "kernel"),
+                   help="an eager kernel (lab profile pgtbl2020: no lazy sbrk, no COW fork), run as "
+                        "design 'pgtbl2020' for the demand-paging ratios (issue 12)")
     p.add_argument("--fs", required=True, help="fs.img holding vmbench and nop (a copy is used)")
     p.add_argument("--host-bench", default="", help="Google Benchmark binary of the page-table core")
     p.add_argument("--out", default=os.path.join(ROOT, "bench"), help="directory for results.*")
     p.add_argument("--runs", type=int, default=2, help="QEMU runs per design (default 2)")
     p.add_argument("--timeout", type=float, default=420, help="bound on one QEMU run, seconds")
     p.add_argument("--vmbench-args", default="", help="arguments for vmbench (e.g. -q, or names)")
-    p.add_argument("--designs", default="per-process,global", help="which designs to run")
+    p.add_argument("--designs", default="per-process,global,pgtbl2020", help="which designs to run")
     p.add_argument("--host-bench-min-time", type=float, default=0.2,
                    help="Google Benchmark --benchmark_min_time, seconds")
     p.add_argument("--no-readme", action="store_true",
@@ -127,7 +135,8 @@ def guest_run(args, design, kernel, index):
     tmpdir = tempfile.mkdtemp(prefix="pagoda-bench-")
     image = os.path.join(tmpdir, "fs.img")
     shutil.copyfile(args.fs, image)
-    qargs = argparse.Namespace(kernel=kernel, fs=args.fs, cpus=1, kpt=design, timeout=args.timeout,
+    qargs = argparse.Namespace(kernel=kernel, fs=args.fs, cpus=1, kpt=DESIGN_KPT.get(design, design),
+                               timeout=args.timeout,
                                qemu_extra=ICOUNT, arch="riscv")
     q = harness.Qemu(qargs, image=image, cpus=1)
     record["qemu_command"] = " ".join(q.command_line())
@@ -423,10 +432,35 @@ def update_readme(out_dir, markdown_section):
     return True
 
 
+def demand_paging_section(summary):
+    """Issue 12's ratios, from the same run: COW fork vs the eager kernel's copy, the page-fault
+    cost per page vs eager sbrk's per-page cost."""
+    def mean(design, name):
+        s = summary.get(design, {}).get(name)
+        return s.get("mean") if s else None
+    lines = ["", "## Demand paging (issue 12)", ""]
+    cow, eager = mean("per-process", "fork_exit_wait_4mib"), mean("pgtbl2020", "fork_exit_wait_4mib")
+    if cow and eager:
+        lines.append(f"- fork+exit+wait after touching 4 MiB: {fmt_ticks(cow)} ticks with COW "
+                     f"(default kernel, per-process) vs {fmt_ticks(eager)} with the eager copy "
+                     f"(pgtbl2020): {eager / cow:.1f}x faster (goal: 20x)")
+    for design in ("per-process", "global"):
+        lazy = mean(design, "lazy_sbrk_1gib_touch64")
+        if lazy:
+            lines.append(f"- {design}: lazy sbrk of 1 GiB, 64 pages touched, shrink: "
+                         f"{fmt_ticks(lazy)} ticks ({fmt_time(lazy)})")
+        fault, eager4 = mean(design, "page_fault_zero_4kib"), mean(design, "sbrk_touch_4mib")
+        if fault:
+            extra = f"; eager sbrk+touch+shrink {fmt_ticks(eager4 / 1024)} per page" if eager4 else ""
+            lines.append(f"- {design}: one zero-fill page fault {fmt_ticks(fault)} ticks{extra}")
+    return "\n".join(lines) + "\n" if len(lines) > 3 else ""
+
+
 def main():
     args = parse_args()
     designs = [d.strip() for d in args.designs.split(",") if d.strip()]
-    kernels = {"per-process": args.kernel, "global": args.kernel_global}
+    kernels = {"per-process": args.kernel, "global": args.kernel_global,
+               "pgtbl2020": args.kernel_eager}
     meta = {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python3 " + " ".join(
@@ -440,7 +474,7 @@ def main():
     }
     os.makedirs(args.out, exist_ok=True)
     if all(k and os.path.exists(k) for k in kernels.values()):
-        hashes = [loaded_image_hash(k) for k in kernels.values()]
+        hashes = [loaded_image_hash(k) for k in (args.kernel, args.kernel_global)]
         meta["same_code"] = hashes[0] is not None and hashes[0] == hashes[1]
 
     missing = {}
@@ -471,6 +505,7 @@ def main():
 
     summary = summarize(records, designs)
     markdown = render_markdown(meta, records, summary, designs, missing, host)
+    markdown += demand_paging_section(summary)
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:
         f.write(markdown)
     with open(os.path.join(args.out, "results.json"), "w", encoding="utf-8") as f:

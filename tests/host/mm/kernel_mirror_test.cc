@@ -279,3 +279,49 @@ TYPED_TEST(KernelMirrorTest, DestroyWhileLoadedIsAKernelBug) {
 
 }  // namespace
 }  // namespace pagoda::mm
+
+namespace pagoda::mm {
+namespace {
+
+// UserCap::kNone (issue 12): user memory may go on above the mirror's limit; what lies above is
+// not mirrored, a run crossing the limit is mirrored up to it, and readable() says no above it
+// (there the table holds the kernel's own mappings), so copies take the software walk.
+template <class Format>
+class UncappedMirrorTest : public ::testing::Test {};
+TYPED_TEST_SUITE(UncappedMirrorTest, testing_util::Formats, testing_util::FormatNames);
+
+TYPED_TEST(UncappedMirrorTest, PagesAboveTheLimitAreNotMirrored) {
+  using Mmu = FakeMmu<TypeParam>;
+  using Mirror = KernelMirror<TypeParam, test::FakeMemory, Mmu>;
+  using Space = AddressSpace<TypeParam, test::FakeMemory>;
+  test::FakeMemory mem;
+  Mmu::mem = &mem;
+  Mmu::current = PhysAddr();
+  const PhysAddr tramp = mem.alloc_page().value(), tf = mem.alloc_page().value();
+  constexpr uint64_t kLimit = 16 * kPageSize;
+  {
+    Space space = Space::create(mem, tramp, tf).value();
+    Mirror mirror = Mirror::create(mem, kLimit, Mirror::UserCap::kNone).value();
+    mirror.attach(space);
+    EXPECT_GT(space.limit(), kLimit);  // not capped
+    ASSERT_TRUE(space.grow(24 * kPageSize, Perm::kRead | Perm::kWrite).ok());
+    uint64_t mirrored = 0;
+    EXPECT_TRUE(mirror.mirror_matches(space, &mirrored));
+    EXPECT_EQ(mirrored, 16u);
+    EXPECT_TRUE(mirror.readable(space, 15 * kPageSize, 8));
+    EXPECT_FALSE(mirror.readable(space, 16 * kPageSize, 8));
+    EXPECT_FALSE(mirror.readable(space, 15 * kPageSize, kPageSize + 1));
+    ASSERT_TRUE(space.grow_lazy(40 * kPageSize).ok());
+    ASSERT_TRUE(space.fault_in_zeroed(VirtAddr(30 * kPageSize), Perm::kRead | Perm::kWrite).ok());
+    space.shrink_sparse(8 * kPageSize);  // across the limit: only the mirrored part is unmirrored
+    EXPECT_TRUE(mirror.mirror_matches(space, &mirrored));
+    EXPECT_EQ(mirrored, 8u);
+    space.release_all();
+    space.destroy();
+    mirror.destroy();
+  }
+  EXPECT_EQ(mem.pages_in_use(), 2u);
+}
+
+}  // namespace
+}  // namespace pagoda::mm
