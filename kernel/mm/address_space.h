@@ -270,16 +270,9 @@ class AddressSpace {
       mem.share_page(pte.phys());
       return shared_pte(pte);
     }));
-    const uint64_t end = page_round_up(size_);
-    for (uint64_t a = 0; a < end;) {
-      Pte* pte = table_.walk(VirtAddr(a));
-      if (pte == nullptr) {
-        a = next_leaf_table(a);
-        continue;
-      }
-      if (pte->valid()) *pte = shared_pte(*pte);
-      a += kPageSize;
-    }
+    for_each_present(table_, 0, page_round_up(size_), [](uint64_t, Pte& pte) {
+      pte = shared_pte(pte);
+    });
     return {};
   }
 
@@ -327,36 +320,51 @@ class AddressSpace {
     return pte.with_perm(pte.perm() & ~Perm::kWrite).with_cow(true);
   }
 
-  // The first address of the next last-level table's span after a (a hole in the tree).
-  static uint64_t next_leaf_table(uint64_t a) {
-    constexpr uint64_t kSpan = kPageSize << Format::kIndexBits;
-    return (a & ~(kSpan - 1)) + kSpan;
+  // Bytes of address space one last-level table covers.
+  static constexpr uint64_t kLeafSpan = kPageSize << Format::kIndexBits;
+
+  // Calls fn(va, slot) for every valid last-level slot of [from, to) (page-aligned), with one
+  // walk per last-level table (its slots are contiguous), skipping the spans without one.
+  template <class T, class Fn>
+  static void for_each_present(T& table, uint64_t from, uint64_t to, Fn&& fn) {
+    for (uint64_t span = from & ~(kLeafSpan - 1); span < to; span += kLeafSpan) {
+      auto* first = table.walk(VirtAddr(span));  // the table's slot 0
+      if (first == nullptr) continue;
+      const uint64_t lo = from > span ? from : span;
+      const uint64_t hi = to < span + kLeafSpan ? to : span + kLeafSpan;
+      for (uint64_t a = lo; a < hi; a += kPageSize) {
+        auto& slot = first[(a - span) / kPageSize];
+        if (slot.valid()) fn(a, slot);
+      }
+    }
   }
 
-  // Unmaps and frees (drops a reference to) every present page of [from, to), in runs, telling
-  // the observer first if asked (Notify::kNo: pages it was never told of).
+  // Unmaps and frees (drops a reference to) every present page of [from, to), telling the
+  // observer first, in runs of user pages, if asked (Notify::kNo: pages it was never told of).
   void release_present(uint64_t from, uint64_t to, Notify notify) {
-    uint64_t run = from;
-    uint64_t count = 0;
-    auto flush = [&] {
-      if (count == 0) return;
-      if (notify == Notify::kYes) notify_unmap(VirtAddr(run), count * kPageSize);
-      free_user_pages(VirtAddr(run), count);
-      count = 0;
-    };
-    for (uint64_t a = from; a < to;) {
-      const Pte* pte = table_.walk(VirtAddr(a));
-      const bool present = pte != nullptr && pte->valid();
-      if (!present) {
-        flush();
-        a = pte == nullptr ? next_leaf_table(a) : a + kPageSize;
-        continue;
-      }
-      if (count == 0) run = a;
-      ++count;
-      a += kPageSize;
+    if (notify == Notify::kYes && observer_ != nullptr) {
+      uint64_t run = 0;
+      uint64_t len = 0;
+      auto flush = [&] {
+        if (len > 0) observer_->on_unmap(VirtAddr(run), len);
+        len = 0;
+      };
+      for_each_present(table_, from, to, [&](uint64_t a, Pte& pte) {
+        if (!pte.user()) return flush();
+        if (len == 0 || run + len != a) {
+          flush();
+          run = a;
+        }
+        len += kPageSize;
+      });
+      flush();
     }
-    flush();
+    Memory& mem = table_.memory();
+    for_each_present(table_, from, to, [&](uint64_t, Pte& pte) {
+      const PhysAddr frame = pte.phys();
+      pte = Pte();
+      mem.free_page(frame);
+    });
   }
 
   // Fork's common part: for each present page below size(), child gets make(pte) at the same
@@ -367,27 +375,27 @@ class AddressSpace {
     if (child.size_ != 0) return Error::kInvalid;
     const uint64_t end = page_round_up(size_);
     Status status;
-    for (uint64_t a = 0; a < end && status.ok();) {
-      const Pte* pte = table_.walk(VirtAddr(a));
-      if (pte == nullptr) {
-        a = next_leaf_table(a);
-        continue;
-      }
-      if (pte->valid()) {
-        Result<Pte*> slot = child.table_.walk_alloc(VirtAddr(a));
+    Pte* child_first = nullptr;  // slot 0 of the child's last-level table for child_span
+    uint64_t child_span = UINT64_MAX;
+    for_each_present(table_, 0, end, [&](uint64_t a, const Pte& pte) {
+      if (!status.ok()) return;
+      const uint64_t span = a & ~(kLeafSpan - 1);
+      if (span != child_span) {
+        Result<Pte*> slot = child.table_.walk_alloc(VirtAddr(span));
         if (!slot) {
           status = slot.error();
-          break;
+          return;
         }
-        Result<Pte> made = make(*pte);
-        if (!made) {
-          status = made.error();
-          break;
-        }
-        **slot = *made;
+        child_first = *slot;
+        child_span = span;
       }
-      a += kPageSize;
-    }
+      Result<Pte> made = make(pte);
+      if (!made) {
+        status = made.error();
+        return;
+      }
+      child_first[(a - span) / kPageSize] = *made;
+    });
     if (status.ok()) status = child.notify_map(VirtAddr(0), end);
     if (!status.ok()) {
       child.release_present(0, end, Notify::kNo);
