@@ -80,7 +80,8 @@ class PerProcessKernelTable {
   constexpr PerProcessKernelTable() = default;
 
   // Builds the table (xv6 lab: kvminit for a process) and makes it the observer of the empty
-  // space `as`, which it limits to arch::kUserMirrorLimit. Nothing is allocated on failure.
+  // space `as`, which it limits to arch::kUserMirrorLimit if kMirrorUserCap says so (pgtbl2020);
+  // otherwise pages above that limit are simply not mirrored. Nothing is allocated on failure.
   Status open(UserAddressSpace& as, uint64_t kstack);
   // After this object or `as` moved: point `as` at this mirror again.
   void attach(UserAddressSpace& as) {
