@@ -43,8 +43,9 @@ uint64_t free_memory_bytes() {
 }
 
 void kernel_memory_init() {
-  g_frames.add_range(PhysAddr(arch::kernel_image_end()), PhysAddr(arch::kBootRamEnd),
-                     arch::kDirectMapOffset);
+  // RISC-V reaches all of RAM before paging (kBootRamEnd is the bound, ram_top() this machine's).
+  const uint64_t end = arch::ram_top() < arch::kBootRamEnd ? arch::ram_top() : arch::kBootRamEnd;
+  g_frames.add_range(PhysAddr(arch::kernel_image_end()), PhysAddr(end), arch::kDirectMapOffset);
 }
 
 void kernel_memory_extend() {
@@ -104,10 +105,10 @@ void kvm_check() {
   }
 }
 
-void vmprint(const KernelPageTable& table) {
+void vmprint(const KernelPageTable& table, mm::PrintStyle style) {
   // On x86 every user directory borrows the kernel map: print the entries, not the whole map.
   table.print([](const char* line) { kprintf("%s\n", line); },
-              arch::kKernelMapInUserTables ? mm::Borrowed::kSkip : mm::Borrowed::kDescend);
+              arch::kKernelMapInUserTables ? mm::Borrowed::kSkip : mm::Borrowed::kDescend, style);
 }
 
 }  // namespace pagoda
