@@ -6,6 +6,7 @@
 #   make bench      the benchmarks (see bench/README.md)
 #   make view       boot, run a workload, capture the page tables: build/view/index.html (JSON=FILE: draw a saved capture)
 #   make grade      LAB=pgtbl2020: build the lab profile, run its tests, print a score per test and in total
+#                   (LAB= or no LAB: list the profiles it grades)
 #   make LAB=NAME / make qemu LAB=NAME   build / boot a lab profile's kernel in build/riscv-NAME
 #                   (pgtbl2020 lazy2020 cow mmap pgtbl2024; cmake/lab_profiles.cmake says what each has)
 #   make clean      remove build/
@@ -118,7 +119,7 @@ endif
 # The lab grader: tools/grade/grade.py builds the profile's kernel, runs the tests that define the
 # lab and prints a score per test and in total (`make grade LAB=` lists the profiles).
 grade:
-	@python3 tools/grade/grade.py --lab $(or $(LAB),pgtbl2020)
+	@python3 tools/grade/grade.py $(if $(LAB),--lab $(LAB),--list)
 
 # The host suites again under ASan + UBSan (tests labelled `sanitize`).
 host-sanitize: bootstrap
