@@ -6,11 +6,16 @@ kernel image (the direct map covers it: kvm_check probes the last page at boot),
 eager sbrk works: on the 2 GiB machine 1.5 GiB in the global design, a page per MiB written and
 read back, then freed, with free pages back where they started. The per-process design caps user
 memory below the PLIC (192 MiB) until that cap is lifted, so there it takes 160 MiB, which the
-256 MiB machine gets too. With -m 128M everything is as before (tests/qemu/test_boot.py)."""
+256 MiB machine gets too. With -m 128M everything is as before (tests/qemu/test_boot.py). A device tree without a memory
+node (QEMU's own, dumped and renamed, passed with -dtb on a 256 MiB machine) makes the kernel say
+so in one line and use 128 MiB."""
 # matrix: cpus=1,3 kpt=per-process,global timeout=600
 
+import argparse
+import os
 import re
 import subprocess
+import tempfile
 
 from harness import Qemu, check, free_pages, main_guard
 
@@ -55,10 +60,39 @@ def one_machine(args, mem, ram_mib, sbrk_mib):
         q.halt()
 
 
+def no_memory_node(args):
+    """A DTB whose memory node is renamed away: the one-line fallback to 128 MiB."""
+    with tempfile.TemporaryDirectory(prefix="pagoda-dtb-") as tmp:
+        dtb = os.path.join(tmp, "virt.dtb")
+        subprocess.run(["qemu-system-riscv64", "-machine", f"virt,dumpdtb={dtb}", "-m", "256M",
+                        "-smp", str(args.cpus), "-bios", "none", "-nographic"],
+                       check=True, capture_output=True)
+        data = open(dtb, "rb").read()
+        check(b"memory@80000000" in data and b"memory\0" in data, "QEMU's tree has a memory node")
+        # Same lengths: the node's name and its device_type string no longer say memory.
+        data = data.replace(b"memory@80000000", b"nomemo@80000000").replace(b"memory\0", b"nomemo\0")
+        open(dtb, "wb").write(data)
+        end = (kernel_end(args.kernel) + PAGE - 1) & ~(PAGE - 1)
+        dargs = argparse.Namespace(**{**vars(args),
+                                      "qemu_extra": (args.qemu_extra + " -dtb " + dtb).strip()})
+        with Qemu(dargs, mem="256M") as q:
+            m = q.expect(r"pagoda: no usable memory node in the device tree \(not found\); "
+                         r"assuming 128 MiB of RAM\n", timeout=120)
+            m = q.expect(r"pagoda: (\d+) free pages \((\d+) total\)\n", timeout=60)
+            check(int(m.group(2)) == (KERNBASE + 128 * MiB - end) // PAGE,
+                  "the fallback is 128 MiB of frames", q.log)
+            check(q.log.count("no usable memory node") == 1, "one line says so", q.log)
+            q.boot(timeout=120)
+            _, out = free_pages(q)
+            check("RAM 128 MiB" in out, "free shows 128 MiB", out)
+            q.halt()
+
+
 def main(args):
     big = 1536 if args.kpt == "global" else 160
     one_machine(args, "256M", 256, 160)
     one_machine(args, "2G", 2048, big)
+    no_memory_node(args)
 
 
 if __name__ == "__main__":
