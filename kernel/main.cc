@@ -41,9 +41,9 @@ int count_harts() {
 // kernel and its tables), xv6's 128 MiB, said in one line. Before the frame allocator starts.
 void configure_ram() {
   const void* fdt = boot_fdt();
-  auto range = fdt != nullptr ? fdt::memory_range(fdt, riscv::kRamTopMax - g_boot_fdt,
-                                                  riscv::kKernBase)
-                              : Result<fdt::MemoryRange>(Error::kNotFound);
+  auto range = fdt != nullptr
+                   ? fdt::memory_range(fdt, riscv::kRamTopMax - g_boot_fdt, riscv::kKernBase)
+                   : Result<fdt::MemoryRange>(Error::kNotFound);
   // The kernel image, its page tables and kernel stacks need a few MiB above the image's end.
   const uint64_t least = mm::page_round_up(arch::kernel_image_end()) + (8ull << 20);
   if (!range.ok() || range->end() < least) {

@@ -91,7 +91,8 @@ Result<MemoryRange> memory_range(const void* blob, uint64_t max_size, uint64_t c
       if (off + len >= end) return Error::kInvalid;
       depth += 1;
       if (depth == 2) {
-        named_memory = name_is(base + off, len, "memory") || name_starts(base + off, len, "memory@");
+        named_memory =
+            name_is(base + off, len, "memory") || name_starts(base + off, len, "memory@");
         device_type = -1;
         reg = nullptr;
         reg_len = 0;
@@ -121,15 +122,15 @@ Result<MemoryRange> memory_range(const void* blob, uint64_t max_size, uint64_t c
       off += 8;
       if (len > end - off) return Error::kInvalid;
       const uint8_t* value = base + off;
-      if (depth == 1 && (prop_name_is(b, nameoff, "#address-cells") ||
-                         prop_name_is(b, nameoff, "#size-cells"))) {
+      if (depth == 1 &&
+          (prop_name_is(b, nameoff, "#address-cells") || prop_name_is(b, nameoff, "#size-cells"))) {
         if (len != 4) return Error::kInvalid;
         const uint32_t cells = be32(value);
         if (cells != 1 && cells != 2) return Error::kInvalid;
         (prop_name_is(b, nameoff, "#size-cells") ? size_cells : address_cells) = cells;
       } else if (depth == 2 && prop_name_is(b, nameoff, "device_type")) {
-        device_type = name_is(value, len, "memory") || (len == 7 && name_is(value, 6, "memory") &&
-                                                         value[6] == 0)
+        device_type = name_is(value, len, "memory") ||
+                              (len == 7 && name_is(value, 6, "memory") && value[6] == 0)
                           ? 1
                           : 0;
       } else if (depth == 2 && prop_name_is(b, nameoff, "reg")) {

@@ -82,8 +82,8 @@ Status ProcessMemory::open_usyscall(int pid) {
   __builtin_memset(kernel_memory().ptr(frame), 0, kPageSize);
   static_cast<struct usyscall*>(kernel_memory().ptr(frame))->pid = pid;
   const Perm perm = Perm::kRead | Perm::kUser;
-  Status status = regions_.insert(Region{VirtAddr(kUsyscallVa), kPageSize, perm,
-                                         RegionKind::kUsyscall});
+  Status status =
+      regions_.insert(Region{VirtAddr(kUsyscallVa), kPageSize, perm, RegionKind::kUsyscall});
   if (status.ok()) {
     status = as_.table().map(VirtAddr(kUsyscallVa), kPageSize, frame, perm);
     if (!status.ok()) PAGODA_MUST(regions_.remove(VirtAddr(kUsyscallVa), kPageSize));

@@ -55,8 +55,7 @@ void ugetpid_after_exec() {
   int pid = fork();
   CHECK(pid >= 0);
   if (pid == 0) {
-    char* argv[] = {const_cast<char*>("usystests"), const_cast<char*>("--check-ugetpid"),
-                    nullptr};
+    char* argv[] = {const_cast<char*>("usystests"), const_cast<char*>("--check-ugetpid"), nullptr};
     exec("usystests", argv);
     exit(2);
   }
@@ -209,7 +208,7 @@ void pgaccess_kernel_copies_do_not_count() {
   int fds[2];
   CHECK_EQ(pipe(fds), 0);
   static uchar mask[8];
-  CHECK_EQ(pgaccess(buf, 4, mask), 0);  // clear what fresh_pages' pipe setup may have done
+  CHECK_EQ(pgaccess(buf, 4, mask), 0);           // clear what fresh_pages' pipe setup may have done
   CHECK_EQ(write(fds[1], buf + kPage, 64), 64);  // copyin from page 1
   CHECK_EQ(read(fds[0], buf + 2 * kPage, 64), 64);  // copyout to page 2
   CHECK_EQ(pgaccess(buf, 4, mask), 0);

@@ -40,10 +40,13 @@ TEST(PageTablePrintTest, Sv39VirtualAddressesAsThe2024Lab) {
   ASSERT_TRUE(table.map(VirtAddr(0), 2 * kPageSize, PhysAddr(0x87f80000), rxu).ok());
   const uint64_t usyscall = kTrapframeVa<Sv39> - kPageSize;
   ASSERT_EQ(usyscall, 0x3fffffd000u);
-  ASSERT_TRUE(table.map(VirtAddr(usyscall), kPageSize, PhysAddr(0x87f90000),
-                        Perm::kRead | Perm::kUser).ok());
-  ASSERT_TRUE(table.map(VirtAddr(kTrapframeVa<Sv39>), 2 * kPageSize, PhysAddr(0x87fa0000),
-                        Perm::kRead | Perm::kWrite).ok());
+  ASSERT_TRUE(
+      table.map(VirtAddr(usyscall), kPageSize, PhysAddr(0x87f90000), Perm::kRead | Perm::kUser)
+          .ok());
+  ASSERT_TRUE(table
+                  .map(VirtAddr(kTrapframeVa<Sv39>), 2 * kPageSize, PhysAddr(0x87fa0000),
+                       Perm::kRead | Perm::kWrite)
+                  .ok());
   const auto got = lines(table, PrintStyle::kVirtualAddress);
   ASSERT_EQ(got.size(), 1u + 4 + 5);  // header, 4 for the text, 5 for the top
   EXPECT_EQ(got[0], "page table " + hex16(table.root().value()));
@@ -65,8 +68,8 @@ TEST(PageTablePrintTest, Sv39VirtualAddressesAsThe2024Lab) {
     const auto* pte = table.walk(VirtAddr(leaves[i]));
     ASSERT_NE(pte, nullptr);
     const std::string tail = ": pte " + hex16(pte->raw()) + " pa " + hex16(pte->phys().value());
-    EXPECT_EQ(got[leaf_lines[i]], prefixes[leaf_lines[i] - 1].substr(
-                                      0, prefixes[leaf_lines[i] - 1].size() - 6) + tail);
+    EXPECT_EQ(got[leaf_lines[i]],
+              prefixes[leaf_lines[i] - 1].substr(0, prefixes[leaf_lines[i] - 1].size() - 6) + tail);
   }
   // The same tree in the 2020 style names indices, same order and PTEs.
   const auto old = lines(table, PrintStyle::kIndex);
@@ -83,8 +86,9 @@ TEST(PageTablePrintTest, Sv39VirtualAddressesAsThe2024Lab) {
 TEST(PageTablePrintTest, I386TwoLevels) {
   test::FakeMemory mem(0x100000);
   auto table = PageTable<I386, test::FakeMemory>::create(mem).value();
-  ASSERT_TRUE(table.map(VirtAddr(0x00401000), kPageSize, PhysAddr(0x200000),
-                        Perm::kRead | Perm::kUser).ok());
+  ASSERT_TRUE(
+      table.map(VirtAddr(0x00401000), kPageSize, PhysAddr(0x200000), Perm::kRead | Perm::kUser)
+          .ok());
   const auto got = lines(table, PrintStyle::kVirtualAddress);
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[1].rfind(" ..0x0000000000400000: pte ", 0), 0u) << got[1];

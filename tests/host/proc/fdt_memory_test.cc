@@ -83,15 +83,22 @@ class Tree {
 // A virt-like machine: #address-cells = #size-cells = 2, cpus, memory@80000000 of `bytes`, soc.
 std::vector<uint8_t> virt(uint64_t bytes) {
   Tree t;
-  t.begin("").cells("#address-cells", {2}).cells("#size-cells", {2}).str("compatible", "riscv-virtio");
+  t.begin("")
+      .cells("#address-cells", {2})
+      .cells("#size-cells", {2})
+      .str("compatible", "riscv-virtio");
   t.begin("cpus").cells("#address-cells", {1}).cells("#size-cells", {0});
   t.begin("cpu@0").str("device_type", "cpu").cells("reg", {0}).end();
   t.end();
   t.begin("memory@80000000").str("device_type", "memory");
-  t.cells("reg", {0, 0x80000000u, static_cast<uint32_t>(bytes >> 32), static_cast<uint32_t>(bytes)});
+  t.cells("reg",
+          {0, 0x80000000u, static_cast<uint32_t>(bytes >> 32), static_cast<uint32_t>(bytes)});
   t.end();
   t.begin("soc").cells("#address-cells", {2}).cells("#size-cells", {2});
-  t.begin("memory@0").str("device_type", "memory").cells("reg", {0, 0, 0, 0x1000}).end();  // not at the root: ignored
+  t.begin("memory@0")
+      .str("device_type", "memory")
+      .cells("reg", {0, 0, 0, 0x1000})
+      .end();  // not at the root: ignored
   t.end();
   t.end();
   return t.finish();
@@ -123,7 +130,8 @@ TEST(FdtMemoryTest, RealQemuTrees) {
   struct Case {
     const char* file;
     uint64_t size;
-  } cases[] = {{"/qemu-virt-128M-3hart.dtb", 128ull << 20}, {"/qemu-virt-2G-3hart.dtb", 2ull << 30}};
+  } cases[] = {{"/qemu-virt-128M-3hart.dtb", 128ull << 20},
+               {"/qemu-virt-2G-3hart.dtb", 2ull << 30}};
   for (const Case& c : cases) {
     auto blob = read_file(dir + c.file);
     ASSERT_GT(blob.size(), 40u) << c.file;
@@ -141,7 +149,10 @@ TEST(FdtMemoryTest, CellSizesAndDefaults) {
   // One cell each.
   Tree a;
   a.begin("").cells("#address-cells", {1}).cells("#size-cells", {1});
-  a.begin("memory@80000000").str("device_type", "memory").cells("reg", {0x80000000u, 0x10000000}).end();
+  a.begin("memory@80000000")
+      .str("device_type", "memory")
+      .cells("reg", {0x80000000u, 0x10000000})
+      .end();
   auto blob = a.end().finish();
   auto r = memory_range(blob.data(), blob.size(), kKernBase);
   ASSERT_TRUE(r.ok());
@@ -164,7 +175,10 @@ TEST(FdtMemoryTest, PicksTheRangeHoldingTheKernel) {
   // Two ranges in one reg, and a second memory node: the one holding 0x80000000 wins.
   Tree t;
   t.begin("").cells("#address-cells", {2}).cells("#size-cells", {2});
-  t.begin("memory@40000000").str("device_type", "memory").cells("reg", {0, 0x40000000, 0, 0x1000000}).end();
+  t.begin("memory@40000000")
+      .str("device_type", "memory")
+      .cells("reg", {0, 0x40000000, 0, 0x1000000})
+      .end();
   t.begin("memory@80000000").str("device_type", "memory");
   t.cells("reg", {0, 0x10000000, 0, 0x1000, 0, 0x80000000u, 0, 0x30000000}).end();
   auto blob = t.end().finish();
@@ -175,7 +189,10 @@ TEST(FdtMemoryTest, PicksTheRangeHoldingTheKernel) {
   // device_type decides over the name: a "memory@..." that says it is something else is not RAM.
   Tree n;
   n.begin("").cells("#address-cells", {2}).cells("#size-cells", {2});
-  n.begin("memory@80000000").str("device_type", "reserved").cells("reg", {0, 0x80000000u, 0, 0x1000000}).end();
+  n.begin("memory@80000000")
+      .str("device_type", "reserved")
+      .cells("reg", {0, 0x80000000u, 0, 0x1000000})
+      .end();
   n.begin("ram").str("device_type", "memory").cells("reg", {0, 0x80000000u, 0, 0x4000000}).end();
   blob = n.end().finish();
   r = memory_range(blob.data(), blob.size(), kKernBase);
@@ -195,7 +212,10 @@ TEST(FdtMemoryTest, NotFound) {
   EXPECT_EQ(memory_range(v.data(), v.size(), kKernBase + (128ull << 20)).error(), Error::kNotFound);
   Tree z;
   z.begin("").cells("#address-cells", {2}).cells("#size-cells", {2});
-  z.begin("memory@80000000").str("device_type", "memory").cells("reg", {0, 0x80000000u, 0, 0}).end();
+  z.begin("memory@80000000")
+      .str("device_type", "memory")
+      .cells("reg", {0, 0x80000000u, 0, 0})
+      .end();
   blob = z.end().finish();
   EXPECT_EQ(memory_range(blob.data(), blob.size(), kKernBase).error(), Error::kNotFound);
 }
