@@ -6,13 +6,16 @@
 #   make bench      the benchmarks (see bench/README.md)
 #   make view       boot, run a workload, capture the page tables: build/view/index.html (JSON=FILE: draw a saved capture)
 #   make grade      LAB=pgtbl2020: build the lab profile, run its tests, print a score per test and in total
+#                   (LAB= or no LAB: list the profiles it grades)
 #   make LAB=NAME / make qemu LAB=NAME   build / boot a lab profile's kernel in build/riscv-NAME
 #                   (pgtbl2020 lazy2020 cow mmap pgtbl2024; cmake/lab_profiles.cmake says what each has)
 #   make clean      remove build/
-# Options: CPUS=3 (harts), KPT=per-process|global (kernel page-table design for make qemu),
+# Options: CPUS=3 (harts), MEM=128M (RISC-V RAM, QEMU's -m: the kernel reads it from the device tree),
+#          KPT=per-process|global (kernel page-table design for make qemu),
 #          ARCH=x86 (make qemu/qemu-gdb/gdb run the x86 kernel, issue 11; `make` builds both).
 
 CPUS ?= 3
+MEM ?= 128M
 KPT ?= per-process
 JOBS ?= $(shell nproc)
 HOST := build/host
@@ -30,7 +33,7 @@ LAB_TARGET := $(if $(LAB),lab)
 LABS := pgtbl2020 lazy2020 cow mmap pgtbl2024
 KERNEL_DIR := $(if $(LAB),$(LAB_DIR),$(if $(filter global,$(KPT)),$(RISCV_GLOBAL),$(RISCV)))
 
-QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m 128M -smp $(CPUS) -nographic \
+QEMUOPTS = -machine virt -bios none -kernel $(KERNEL_DIR)/kernel/kernel -m $(MEM) -smp $(CPUS) -nographic \
 	-global virtio-mmio.force-legacy=false \
 	-drive file=$(RISCV)/fs.img,if=none,format=raw,id=x0 \
 	-device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
@@ -118,7 +121,7 @@ endif
 # The lab grader: tools/grade/grade.py builds the profile's kernel, runs the tests that define the
 # lab and prints a score per test and in total (`make grade LAB=` lists the profiles).
 grade:
-	@python3 tools/grade/grade.py --lab $(or $(LAB),pgtbl2020)
+	@python3 tools/grade/grade.py $(if $(LAB),--lab $(LAB),--list)
 
 # The host suites again under ASan + UBSan (tests labelled `sanitize`).
 host-sanitize: bootstrap

@@ -28,6 +28,7 @@
 
 /* MIT lab extensions, with the labs' numbers. */
 #define SYS_sysinfo 23 /* syscall lab: struct sysinfo */
+#define SYS_pgaccess 30 /* page-table lab 2021: which pages were accessed, as a bit mask */
 #define SYS_kpgtbl 34  /* page-table lab: print the caller's page table */
 
 /* Pagoda extensions, numbered above every lab's. */
@@ -38,5 +39,6 @@
    numbers 2 and 3 keep xv6-x86's exit(void) and wait(void). */
 #define SYS_exit_status 43 /* arg: status */
 #define SYS_wait_status 44 /* arg: user address for the status, or 0 */
+#define SYS_meminfo 45     /* RAM the kernel manages and how much is free: struct meminfo */
 
 #endif

@@ -12,6 +12,7 @@ extern "C" {
 struct stat;
 struct sysinfo;
 struct copystats;
+struct meminfo;
 
 /* system calls */
 int fork(void);
@@ -39,9 +40,15 @@ int uptime(void);
 /* lab and Pagoda extensions (see kernel/syscall.h) */
 int sysinfo(struct sysinfo*);
 int kpgtbl(void);
+int pgaccess(void* base, int len, void* mask); /* 2021 lab: bit i = page i accessed */
+int meminfo(struct meminfo*);                  /* kernel/sysinfo.h */
 int halt(int);
 int copystats(struct copystats*);
 int allocfail(int mode, uint64 arg, uint64 seed); /* kernel/allocfail.h */
+
+/* 2024 lab: the pid, read from the usyscall page (kernel/memlayout.h) without a system call.
+   RISC-V only; a kernel built without the page (pgtbl2020, lazy2020, cow, mmap) kills the caller. */
+int ugetpid(void);
 
 /* ulib.c */
 int stat(const char*, struct stat*);

@@ -44,8 +44,10 @@ uint64_t free_memory_bytes() {
 }
 
 void kernel_memory_init() {
+  // RISC-V reaches all of RAM before paging (kBootRamEnd is the bound, ram_top() this machine's).
   const uint64_t first = mm::page_round_up(arch::kernel_image_end());
-  g_frames.add_range(PhysAddr(first), PhysAddr(arch::kBootRamEnd), arch::kDirectMapOffset);
+  const uint64_t end = arch::ram_top() < arch::kBootRamEnd ? arch::ram_top() : arch::kBootRamEnd;
+  g_frames.add_range(PhysAddr(first), PhysAddr(end), arch::kDirectMapOffset);
   if constexpr (features::kCowFork) {
     // One count per frame up to the top of RAM (beyond the boot range on x86), in pages taken
     // from the allocator now and kept for good (free counts are measured after boot).
@@ -115,10 +117,10 @@ void kvm_check() {
   }
 }
 
-void vmprint(const KernelPageTable& table) {
+void vmprint(const KernelPageTable& table, mm::PrintStyle style) {
   // On x86 every user directory borrows the kernel map: print the entries, not the whole map.
   table.print([](const char* line) { kprintf("%s\n", line); },
-              arch::kKernelMapInUserTables ? mm::Borrowed::kSkip : mm::Borrowed::kDescend);
+              arch::kKernelMapInUserTables ? mm::Borrowed::kSkip : mm::Borrowed::kDescend, style);
 }
 
 }  // namespace pagoda

@@ -38,7 +38,9 @@ KernelPageTable& kernel_page_table();
 // Boot self-test: the page table's translations of kernel addresses match the direct map.
 void kvm_check();
 
-// xv6 lab: vmprint. Prints a page table on the console in the page-table lab's format.
-void vmprint(const KernelPageTable& table);
+// xv6 lab: vmprint. Prints a page table on the console in the page-table lab's format: the 2020
+// lab's (entry indices; exec's print of pid 1) or, with PrintStyle::kVirtualAddress, the 2024
+// lab's (kpgtbl: the virtual address each entry maps).
+void vmprint(const KernelPageTable& table, mm::PrintStyle style = mm::PrintStyle::kIndex);
 
 }  // namespace pagoda

@@ -267,8 +267,9 @@ class PageTable {
 
   // xv6 page-table lab: vmprint; see View::print.
   template <class Sink>
-  void print(Sink&& sink, Borrowed borrowed = Borrowed::kDescend) const {
-    view().print(sink, borrowed);
+  void print(Sink&& sink, Borrowed borrowed = Borrowed::kDescend,
+             PrintStyle style = PrintStyle::kIndex) const {
+    view().print(sink, borrowed, style);
   }
 
  private:

@@ -32,4 +32,13 @@ size_t format_pte_line(char (&buf)[kPrintLineMax], int depth, uint64_t index, ui
                 static_cast<unsigned long long>(pa.value()));
 }
 
+size_t format_pte_line_va(char (&buf)[kPrintLineMax], int depth, VirtAddr va, uint64_t pte,
+                          PhysAddr pa) {
+  size_t len = 0;
+  for (int i = 0; i < depth; ++i) len = append(buf, len, " ..");
+  return append(buf, len, "0x%016llx: pte 0x%016llx pa 0x%016llx",
+                static_cast<unsigned long long>(va.value()), static_cast<unsigned long long>(pte),
+                static_cast<unsigned long long>(pa.value()));
+}
+
 }  // namespace pagoda::mm

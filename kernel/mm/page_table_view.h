@@ -65,12 +65,15 @@ class PageTableView {
   // each valid PTE, depth first.
   // With Borrowed::kSkip the entries a table borrows (and the subtrees behind them) are left out:
   // on x86 every user directory borrows the whole kernel map.
+  // PrintStyle::kVirtualAddress names each entry by the first virtual address it maps (the 2024
+  // lab's kpgtbl) instead of its index.
   template <class Sink>
-  void print(Sink&& sink, Borrowed borrowed = Borrowed::kDescend) const {
+  void print(Sink&& sink, Borrowed borrowed = Borrowed::kDescend,
+             PrintStyle style = PrintStyle::kIndex) const {
     char line[kPrintLineMax];
     format_table_header(line, root_);
     sink(static_cast<const char*>(line));
-    print_table(sink, line, root_, kTopLevel, 1, borrowed);
+    print_table(sink, line, root_, kTopLevel, 1, 0, borrowed, style);
   }
 
   // A valid entry above the last level that points to a table (not a superpage leaf).
@@ -89,16 +92,24 @@ class PageTableView {
     return false;
   }
 
+  // base: the first VA the table at table_pa covers.
   template <class Sink>
   void print_table(Sink& sink, char (&line)[kPrintLineMax], PhysAddr table_pa, int level, int depth,
-                   Borrowed borrowed) const {
+                   uint64_t base, Borrowed borrowed, PrintStyle style) const {
     const Pte* table = entries(table_pa);
     for (size_t i = 0; i < kEntries; ++i) {
       const Pte pte = table[i];
       if (!pte.valid() || (pte.borrowed() && borrowed == Borrowed::kSkip)) continue;
-      format_pte_line(line, depth, i, pte.raw(), pte.phys());
+      const uint64_t va = base + (uint64_t{i} << (kPageShift + Format::kIndexBits * level));
+      if (style == PrintStyle::kVirtualAddress) {
+        format_pte_line_va(line, depth, VirtAddr(va), pte.raw(), pte.phys());
+      } else {
+        format_pte_line(line, depth, i, pte.raw(), pte.phys());
+      }
       sink(static_cast<const char*>(line));
-      if (is_table(pte, level)) print_table(sink, line, pte.phys(), level - 1, depth + 1, borrowed);
+      if (is_table(pte, level)) {
+        print_table(sink, line, pte.phys(), level - 1, depth + 1, va, borrowed, style);
+      }
     }
   }
 

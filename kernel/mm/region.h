@@ -14,7 +14,17 @@
 
 namespace pagoda::mm {
 
-enum class RegionKind : uint8_t { kText, kData, kGuard, kStack, kHeap, kFileMap, kAnonymous };
+// kUsyscall: the 2024 lab's read-only page below the trapframe (kernel/memlayout.h).
+enum class RegionKind : uint8_t {
+  kText,
+  kData,
+  kGuard,
+  kStack,
+  kHeap,
+  kFileMap,
+  kAnonymous,
+  kUsyscall,
+};
 
 struct Region {
   VirtAddr start;

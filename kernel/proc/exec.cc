@@ -84,7 +84,7 @@ int exec(const char* path, const char* const* argv, int argc) {
   if (argc < 0 || argc > MAXARG) return -1;
   Proc* p = myproc();
   ProcessMemory memory;
-  if (!memory.open(kernel_memory().phys(p->trapframe), p->kstack).ok()) {
+  if (!memory.open(kernel_memory().phys(p->trapframe), p->kstack, p->pid).ok()) {
     return -1;
   }
 

@@ -78,7 +78,7 @@ Proc* alloc_proc() {
   }
   p->trapframe = static_cast<arch::TrapFrame*>(kernel_memory().ptr(*frame));
   memset(p->trapframe, 0, sizeof(arch::TrapFrame));
-  if (!p->memory.open(*frame, p->kstack).ok()) {
+  if (!p->memory.open(*frame, p->kstack, p->pid).ok()) {
     free_proc_locked(p);
     p->lock.release();
     return nullptr;

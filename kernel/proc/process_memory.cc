@@ -6,6 +6,7 @@
 #include "kernel/features.h"
 #include "kernel/lib/panic.h"
 #include "kernel/proc/mapping_fault.h"
+#include "kernel/memlayout.h"
 
 namespace pagoda {
 namespace {
@@ -25,6 +26,8 @@ constexpr Perm kUserRw = Perm::kRead | Perm::kWrite;
 // Where lazy growth stops: the top of user memory, leaving the usyscall page's slot below the
 // trapframe free when the kernel has one.
 constexpr uint64_t kLazyTop = arch::kUserTop - (features::kUsyscall ? kPageSize : 0);
+// xv6 2024: USYSCALL (kernel/memlayout.h), the page below the trapframe.
+constexpr uint64_t kUsyscallVa = arch::kTrapframe - kPageSize;
 
 // What grow() maps for perm (xv6 uvmalloc adds PTE_R and PTE_U the same way).
 constexpr Perm mapped_perm(Perm perm) {
@@ -34,8 +37,12 @@ constexpr Perm mapped_perm(Perm perm) {
 }  // namespace
 
 ProcessMemory::ProcessMemory(ProcessMemory&& other)
-    : as_(std::move(other.as_)), kernel_(std::move(other.kernel_)), regions_(other.regions_) {
+    : as_(std::move(other.as_)),
+      kernel_(std::move(other.kernel_)),
+      regions_(other.regions_),
+      usyscall_(other.usyscall_) {
   other.regions_.clear();
+  other.usyscall_ = mm::PhysAddr();
   kernel_.attach(as_);
 }
 
@@ -45,12 +52,14 @@ ProcessMemory& ProcessMemory::operator=(ProcessMemory&& other) {
     kernel_ = std::move(other.kernel_);
     regions_ = other.regions_;
     other.regions_.clear();
+    usyscall_ = other.usyscall_;
+    other.usyscall_ = mm::PhysAddr();
     kernel_.attach(as_);
   }
   return *this;
 }
 
-Status ProcessMemory::open(mm::PhysAddr trapframe, uint64_t kstack) {
+Status ProcessMemory::open(mm::PhysAddr trapframe, uint64_t kstack, int pid) {
   if (valid()) panic("ProcessMemory::open: already open");
   as_ = PAGODA_TRY(UserAddressSpace::create(kernel_memory(), arch::trampoline_frame(), trapframe));
   as_.set_limit(arch::kUserTop);  // x86: user memory ends at KERNBASE
@@ -59,10 +68,49 @@ Status ProcessMemory::open(mm::PhysAddr trapframe, uint64_t kstack) {
     as_.destroy();
     return opened;
   }
+  if constexpr (features::kUsyscall) {
+    const Status published = open_usyscall(pid);
+    if (!published.ok()) {
+      as_.destroy();  // in destroy()'s order: the space, then the kernel table
+      kernel_.destroy();
+      return published;
+    }
+  } else {
+    (void)pid;
+  }
   return {};
 }
 
+Status ProcessMemory::open_usyscall(int pid) {
+  const mm::PhysAddr frame = PAGODA_TRY(kernel_memory().alloc_page());
+  __builtin_memset(kernel_memory().ptr(frame), 0, kPageSize);
+  static_cast<struct usyscall*>(kernel_memory().ptr(frame))->pid = pid;
+  const Perm perm = Perm::kRead | Perm::kUser;
+  Status status =
+      regions_.insert(Region{VirtAddr(kUsyscallVa), kPageSize, perm, RegionKind::kUsyscall});
+  if (status.ok()) {
+    status = as_.table().map(VirtAddr(kUsyscallVa), kPageSize, frame, perm);
+    if (!status.ok()) PAGODA_MUST(regions_.remove(VirtAddr(kUsyscallVa), kPageSize));
+  }
+  if (!status.ok()) {
+    kernel_memory().free_page(frame);
+    return status;
+  }
+  usyscall_ = frame;
+  if (as_.limit() > kUsyscallVa) as_.set_limit(kUsyscallVa);  // the heap stops below it
+  return {};
+}
+
+void ProcessMemory::close_usyscall() {
+  if (usyscall_.value() == 0) return;
+  if (!as_.table().unmap(VirtAddr(kUsyscallVa), 1, mm::FreeFrames::kYes).ok()) {
+    panic("ProcessMemory: the usyscall page is not mapped");
+  }
+  usyscall_ = mm::PhysAddr();
+}
+
 void ProcessMemory::destroy() {
+  close_usyscall();  // before the space checks that only its own pages remain
   // With demand paging the image may have holes (and shared frames): free what is present.
   if constexpr (features::kDemandPaging) as_.release_all();
   as_.destroy();      // tells the mirror (per-process design) that every user page goes
@@ -77,8 +125,9 @@ Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind,
     return fill == Fill::kLazy ? as_.grow_lazy(new_size) : as_.grow(new_size, perm);
   };
   if (new_size <= as_.size() || to <= from) return grow();  // no new page
-  // The heap grows in place; anything else is a region of its own.
-  const Region* last = regions_.empty() ? nullptr : &regions_[regions_.size() - 1];
+  // The heap grows in place; anything else is a region of its own. The region to extend is the
+  // one just below the new pages (not the last: the usyscall page lies above the heap).
+  const Region* last = from > 0 ? regions_.find(VirtAddr(from - 1)) : nullptr;
   const bool extend = kind == RegionKind::kHeap && last != nullptr &&
                       last->kind == RegionKind::kHeap && last->end() == from;
   if (!extend) {
@@ -168,10 +217,27 @@ Status ProcessMemory::grow_by(int64_t n, bool lazy) {
     } else {
       as_.shrink(size - dec);
     }
-    PAGODA_MUST(regions_.truncate(VirtAddr(mm::page_round_up(size - dec))));
+    drop_regions(mm::page_round_up(size - dec), mm::page_round_up(size));
   }
   return {};
 }
+
+void ProcessMemory::drop_regions(uint64_t from, uint64_t to) {
+  for (;;) {
+    const Region* hit = nullptr;
+    for (const Region& r : regions_) {
+      if (r.end() > from && r.start.value() < to) {
+        hit = &r;
+        break;
+      }
+    }
+    if (hit == nullptr) return;
+    const uint64_t lo = hit->start.value() > from ? hit->start.value() : from;
+    const uint64_t hi = hit->end() < to ? hit->end() : to;
+    PAGODA_MUST(regions_.remove(VirtAddr(lo), hi - lo));  // a tail or all: never a split
+  }
+}
+
 
 Status ProcessMemory::handle_fault(VirtAddr va, mm::Access access) {
   if constexpr (!features::kDemandPaging) {

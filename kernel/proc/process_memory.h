@@ -17,6 +17,7 @@
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
 #include "kernel/mm/fault.h"
+#include "kernel/mm/page_access.h"
 #include "kernel/mm/perm.h"
 #include "kernel/mm/region.h"
 #include "kernel/proc/kernel_table_design.h"
@@ -38,9 +39,10 @@ class ProcessMemory {
 
   // xv6: proc_pagetable. Makes this empty object an image with the trampoline and the trapframe
   // (the caller's frame) mapped, and its kernel table if the design has one (for the kernel stack
-  // at kstack). Nothing is allocated on failure. In place, not a factory returning a Result: the
-  // object is large for a one-page kernel stack, and exec holds two.
-  Status open(mm::PhysAddr trapframe, uint64_t kstack);
+  // at kstack). With features::kUsyscall, also the usyscall page holding pid (open_usyscall).
+  // Nothing is allocated on failure. In place, not a factory returning a Result: the object is
+  // large for a one-page kernel stack, and exec holds two.
+  Status open(mm::PhysAddr trapframe, uint64_t kstack, int pid);
   bool valid() const { return as_.valid(); }
   // xv6: proc_freepagetable (and the lab's kvmfree). Leaves it empty.
   void destroy();
@@ -86,6 +88,13 @@ class ProcessMemory {
   }
   Status copy_out(mm::VirtAddr dst, const void* src, uint64_t len);  // push_args's form
 
+  // xv6 2021 lab: pgaccess's look at (and clearing of) the A bits of npages pages from base
+  // (kernel/mm/page_access.h).
+  Result<uint64_t> page_access(mm::VirtAddr base, uint64_t npages,
+                               uint8_t (&mask)[mm::kPageAccessMaskBytes], mm::ClearAccessed clear) {
+    return mm::collect_page_access(as_.table(), base, npages, mask, clear);
+  }
+
   // What the hart loads to run the user image (usertrapret's satp).
   uint64_t user_token() const { return arch::page_table_token(as_.table().root()); }
   const KernelPageTable& user_table() const { return as_.table(); }
@@ -104,10 +113,21 @@ class ProcessMemory {
                      Fill fill = Fill::kEager);
   // Makes every page of [va, va + len) accessible for `access`, faulting in what is missing.
   Status fault_in_range(uint64_t va, uint64_t len, mm::Access access);
+  // sbrk's shrink: the regions, or their parts, in [from, to) go; those above (the usyscall
+  // page) stay.
+  void drop_regions(uint64_t from, uint64_t to);
+
+  // xv6 2024 lab (proc_pagetable's USYSCALL mapping): a zeroed frame holding struct usyscall
+  // {pid}, mapped R|U at USYSCALL (TRAPFRAME - PGSIZE) as a kUsyscall region; user memory then
+  // ends below it. Not told to the per-process design's mirror: its kernel stacks sit there.
+  Status open_usyscall(int pid);
+  // Unmaps and frees it (exit, exec's old image, a failed open).
+  void close_usyscall();
 
   UserAddressSpace as_;
   KernelTableDesign kernel_;
   Regions regions_;
+  mm::PhysAddr usyscall_;  // the usyscall page's frame, or 0
 };
 
 // Calls so far of copy_in and copy_in_str, system-wide (struct copystats).

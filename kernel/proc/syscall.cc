@@ -15,7 +15,7 @@ using Handler = int64_t (*)();
 
 // Indexed by the xv6 numbers of kernel/syscall.h; gaps are null.
 struct SyscallTable {
-  Handler entries[SYS_wait_status + 1] = {};
+  Handler entries[SYS_meminfo + 1] = {};
   constexpr SyscallTable() {
     entries[SYS_fork] = sys_fork;
     entries[SYS_exit] = sys_exit;
@@ -40,6 +40,8 @@ struct SyscallTable {
     entries[SYS_close] = sys_close;
     entries[SYS_sysinfo] = sys_sysinfo;
     entries[SYS_kpgtbl] = sys_kpgtbl;
+    entries[SYS_pgaccess] = sys_pgaccess;
+    entries[SYS_meminfo] = sys_meminfo;
     entries[SYS_halt] = sys_halt;
     entries[SYS_copystats] = sys_copystats;
     entries[SYS_allocfail] = sys_allocfail;

@@ -89,8 +89,45 @@ int64_t sys_sysinfo() {
   return 0;
 }
 
+// xv6 2024 lab: kpgtbl prints in that lab's format (virtual addresses); exec's boot print of
+// pid 1 keeps the 2020 format.
 int64_t sys_kpgtbl() {
-  vmprint(myproc()->memory.user_table());
+  vmprint(myproc()->memory.user_table(), mm::PrintStyle::kVirtualAddress);
+  return 0;
+}
+
+// xv6 2021 lab: pgaccess(base, len, mask). Bit i of mask says whether page i from base was
+// accessed since the last call (kernel/mm/page_access.h: which pages count, the 512-page bound,
+// why the kernel's own copyin/copyout never set A); writes ceil(len / 8) bytes of mask and clears
+// the reported A bits. -1 for len < 0 or above 512, a range reaching MAXVA, or a mask the process
+// cannot write, with every A bit left as it was.
+int64_t sys_pgaccess() {
+  const uint64_t base = arg_addr(0);
+  const int len = arg_int(1);
+  const uint64_t mask_addr = arg_addr(2);
+  if (len < 0) return -1;
+  const uint64_t npages = static_cast<uint64_t>(len);
+  ProcessMemory& memory = myproc()->memory;
+  uint8_t mask[mm::kPageAccessMaskBytes];
+  // Look, copy the mask out, and only then clear: nothing else runs in this process in between,
+  // so the second pass finds exactly the bits the first reported.
+  if (!memory.page_access(mm::VirtAddr(base), npages, mask, mm::ClearAccessed::kNo).ok()) {
+    return -1;
+  }
+  if (!memory.copy_out(mask_addr, mask, (npages + 7) / 8).ok()) return -1;
+  uint8_t cleared[mm::kPageAccessMaskBytes];
+  PAGODA_MUST(memory.page_access(mm::VirtAddr(base), npages, cleared, mm::ClearAccessed::kYes));
+  arch::flush_tlb();  // else a cached translation is used on without setting A again
+  return 0;
+}
+
+// Pagoda: meminfo(struct meminfo *), for `free`.
+int64_t sys_meminfo() {
+  struct meminfo info {};
+  info.ram = arch::ram_top() - arch::kRamBase;
+  info.total = kernel_memory().total_pages() * arch::kPageSize;
+  info.freemem = free_memory_bytes();
+  if (!myproc()->memory.copy_out(arg_addr(0), &info, sizeof(info)).ok()) return -1;
   return 0;
 }
 

@@ -37,6 +37,9 @@ def parse_args(argv=None):
     p.add_argument("--kpt", default="per-process", help="kernel page-table design (informational)")
     p.add_argument("--timeout", type=float, default=600, help="bound on the whole QEMU run, seconds")
     p.add_argument("--qemu-extra", default="", help="extra QEMU arguments")
+    p.add_argument("--mem", default=None,
+                   help="RAM for QEMU's -m (RISC-V default 128M, x86 512; the kernel reads it from "
+                        "the device tree on RISC-V)")
     p.add_argument("--lab", default="default",
                    help="the kernel's lab profile (cmake/lab_profiles.cmake); default: everything on")
     p.add_argument("--arch", default="riscv", choices=["riscv", "x86"], help="the kernel's ISA")
@@ -52,8 +55,10 @@ def check(cond, what, context=""):
 class Qemu:
     """One QEMU run. `image` reuses an existing disk image instead of a fresh copy of --fs."""
 
-    def __init__(self, args, image=None, cpus=None, keep_image=False):
+    def __init__(self, args, image=None, cpus=None, keep_image=False, mem=None):
         self.args = args
+        # QEMU's -m for this run: mem, else --mem (callers that build args by hand may lack it).
+        self.mem = mem or getattr(args, "mem", None)
         self.cpus = cpus or args.cpus
         self._tmpdir = None
         if image is None:
@@ -89,14 +94,15 @@ class Qemu:
             cmd = [
                 "qemu-system-i386", "-nographic", "-no-reboot", "-kernel", self.args.kernel,
                 "-drive", f"file={self.image},index=1,media=disk,format=raw",
-                "-smp", str(self.cpus), "-m", "512",
+                "-smp", str(self.cpus), "-m", self.mem or "512",
             ]
             if self.args.qemu_extra:
                 cmd += self.args.qemu_extra.split()
             return cmd
         cmd = [
             "qemu-system-riscv64", "-machine", "virt", "-bios", "none",
-            "-kernel", self.args.kernel, "-m", "128M", "-smp", str(self.cpus), "-nographic",
+            "-kernel", self.args.kernel, "-m", self.mem or "128M", "-smp", str(self.cpus),
+            "-nographic",
             "-global", "virtio-mmio.force-legacy=false",
             "-drive", f"file={self.image},if=none,format=raw,id=x0",
             "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0",

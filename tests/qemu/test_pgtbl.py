@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""The page-table labs: vmprint of pid 1 at boot and of the vmprint program (exact structure,
-derived from the programs' ELF headers; addresses may differ), the copyin/copyinstr counters,
+"""The page-table labs: vmprint of pid 1 at boot (the 2020 lab's format, entry indices) and of the
+vmprint program (kpgtbl, the 2024 lab's format: each entry's virtual address), each with the exact
+structure derived from the programs' ELF headers (addresses may differ) and the usyscall page
+where the kernel has one, the copyin/copyinstr counters,
 copyin/copyinstr edge cases, sbrk past the PLIC, no page lost over thousands of fork/exec/exit
 cycles, and (per-process design) that each process's kernel page table maps its own kernel stack
 and no other's, with an exact user mirror, as ^P reports. Drives user/tests/pgtbltest."""
@@ -16,10 +18,14 @@ PAGE = 4096
 MAXVA = 1 << 38
 TRAMPOLINE = MAXVA - PAGE
 TRAPFRAME = TRAMPOLINE - PAGE
+USYSCALL = TRAPFRAME - PAGE  # 2024 lab: R|U, in the profiles with features::kUsyscall
+USYSCALL_LABS = ("default", "pgtbl2024")  # cmake/lab_profiles.cmake
 V, R, W, X, U = 1, 2, 4, 8, 16
 
 HEADER = re.compile(r"^page table 0x([0-9a-f]{16})$")
 PTE_LINE = re.compile(r"^((?: \.\.)+)(\d+): pte 0x([0-9a-f]{16}) pa 0x([0-9a-f]{16})$")
+# The 2024 lab's kpgtbl: " .. .. ..0x0000000000001000: pte 0x... pa 0x..."
+PTE_LINE_VA = re.compile(r"^((?: \.\.)+)0x([0-9a-f]{16}): pte 0x([0-9a-f]{16}) pa 0x([0-9a-f]{16})$")
 KPT_LINE = re.compile(
     r"^(\d+) (\S+) +(\S+)\n  kpt 0x([0-9a-f]{16}): kstacks \[([0-9 ]*)\] slot (\d+), "
     r"mirror (\d+) pages (ok|BAD), fallbacks (\d+)$", re.M)
@@ -45,10 +51,10 @@ def load_segments(path):
     return sorted(segs)
 
 
-def expected_leaves(elf_path):
+def expected_leaves(elf_path, usyscall=False):
     """VA -> permission bits of every leaf exec builds for the program (xv6 exec's layout):
-    segments grown one after another, then a guard page without U and one stack page, then the
-    trapframe and the trampoline."""
+    segments grown one after another, then a guard page without U and one stack page, then (2024
+    lab) the usyscall page, the trapframe and the trampoline."""
     size = 0
     leaves = {}
     for vaddr, memsz, flags in load_segments(elf_path):
@@ -62,6 +68,8 @@ def expected_leaves(elf_path):
     guard = round_up(size)
     leaves[guard] = R | W
     leaves[guard + PAGE] = R | W | U
+    if usyscall:
+        leaves[USYSCALL] = R | U
     leaves[TRAPFRAME] = R | W
     leaves[TRAMPOLINE] = R | X
     return leaves
@@ -84,19 +92,34 @@ def expected_shape(leaves):
     return shape
 
 
-def parse_vmprint(text, what):
-    """The header's root and the (depth, index, kind) of each line of the first vmprint in text.
-    Checks every line's form and that pa is the PTE's PPN."""
+def parse_vmprint(text, what, style="index"):
+    """The (depth, index, kind) of each line of the first vmprint in text, in `style`: "index"
+    (the 2020 lab: each entry's index) or "va" (the 2024 lab's kpgtbl: the VA it maps, which must
+    be its parent's VA plus index << shift). Checks every line's form and that pa is the PTE's
+    PPN."""
     lines = text.split("\n")
     start = next((i for i, l in enumerate(lines) if HEADER.match(l)), None)
     check(start is not None, f"{what}: a 'page table 0x<16 hex>' line", text)
     shape = []
+    parents = {0: 0}  # depth -> VA of the entry last seen there (the root covers from 0)
     for line in lines[start + 1:]:
-        m = PTE_LINE.match(line)
+        m = (PTE_LINE_VA if style == "va" else PTE_LINE).match(line)
         if not m:
+            other = (PTE_LINE if style == "va" else PTE_LINE_VA).match(line)
+            check(other is None, f"{what}: every line in the {style} style: {line!r}", text)
             break
         depth = len(m.group(1)) // 3
-        index, pte, pa = int(m.group(2)), int(m.group(3), 16), int(m.group(4), 16)
+        pte, pa = int(m.group(3), 16), int(m.group(4), 16)
+        if style == "va":
+            va = int(m.group(2), 16)
+            shift = 12 + 9 * (3 - depth)
+            check(depth - 1 in parents and va & ((1 << shift) - 1) == 0 and
+                  va >> (shift + 9) == parents[depth - 1] >> (shift + 9) and va < MAXVA,
+                  f"{what}: the VA fits the entry's level and parent in {line!r}", text)
+            parents[depth] = va
+            index = (va >> shift) & 511
+        else:
+            index = int(m.group(2))
         check(pa == (pte >> 10) << 12, f"{what}: pa is the PTE's PPN in {line!r}", text)
         check(index < 512, f"{what}: index below 512 in {line!r}", text)
         if depth < 3:
@@ -107,9 +130,9 @@ def parse_vmprint(text, what):
     return shape
 
 
-def check_vmprint(text, elf_path, what):
-    got = parse_vmprint(text, what)
-    want = expected_shape(expected_leaves(elf_path))
+def check_vmprint(text, elf_path, what, usyscall=False, style="index"):
+    got = parse_vmprint(text, what, style)
+    want = expected_shape(expected_leaves(elf_path, usyscall))
     check(got == want, f"{what}: vmprint structure\n got  {got}\n want {want}", text)
 
 
@@ -161,15 +184,17 @@ def main():
     args = parse_args()
     fsroot = os.path.join(os.path.dirname(os.path.abspath(args.fs)), "fsroot")
     per_process = args.kpt != "global"
+    usyscall = args.lab in USYSCALL_LABS
     with Qemu(args) as q:
         q.boot()
-        # exec printed pid 1's page table (/init) before init started the shell.
+        # exec printed pid 1's page table (/init) before init started the shell: 2020 format.
         boot = q.log[:q.log.index("init: starting sh")]
-        check_vmprint(boot, os.path.join(fsroot, "init"), "pid 1 at boot")
+        check_vmprint(boot, os.path.join(fsroot, "init"), "pid 1 at boot", usyscall)
         check(len(re.findall(r"^page table 0x", boot, re.M)) == 1, "exec prints only pid 1's table", boot)
 
+        # kpgtbl: the 2024 format.
         out = q.run("vmprint")
-        check_vmprint(out, os.path.join(fsroot, "vmprint"), "vmprint program")
+        check_vmprint(out, os.path.join(fsroot, "vmprint"), "vmprint program", usyscall, "va")
         out = q.run("echo hi")
         check("page table" not in out, "exec of other processes prints no table", out)
 

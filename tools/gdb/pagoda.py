@@ -566,7 +566,8 @@ def layout_of(fmt, mem, info):
             perm = "".join(c if r["perm"] & b else "-" for c, b in
                            (("r", 1), ("w", 2), ("x", 4), ("u", 8)))
             regions.append({"start": r["start"], "size": r["size"], "kind": r["kind"][1:].lower(),
-                            "perm": perm, "pages": sum(1 for a in user if r["start"] <= a < r["start"] + r["size"])})
+                            "perm": perm, "pages": sum(1 for a in list(user) + list(top)
+                                                       if r["start"] <= a < r["start"] + r["size"])})
     else:
         kind = None
         run = None
@@ -598,8 +599,12 @@ def layout_of(fmt, mem, info):
                 kind = k
     trapframe = fmt.max_va - 2 * 4096
     trampoline = fmt.max_va - 4096
+    usyscall = fmt.max_va - 3 * 4096  # the 2024 lab's page (kernel/memlayout.h), if the kernel has it
+    listed = {r["start"] for r in regions}
     for va, pte in sorted(top.items()):
-        k = {trapframe: "trapframe", trampoline: "trampoline"}.get(va, "other")
+        if va in listed:
+            continue  # a region of the list already (the usyscall page)
+        k = {trapframe: "trapframe", trampoline: "trampoline", usyscall: "usyscall"}.get(va, "other")
         regions.append({"start": va, "size": pte.span, "kind": k, "perm": pte.perm_string(),
                         "pages": 1})
     return regions

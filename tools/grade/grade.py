@@ -2,6 +2,7 @@
 """Grades a lab profile from Pagoda's own tests, the way the course's graders do:
 
     make grade LAB=pgtbl2020            (or: python3 tools/grade/grade.py --lab pgtbl2020)
+    make grade LAB=                     (lists the profiles: pgtbl2020 pgtbl2024 lazy2020 cow mmap)
 
 builds the profile's kernel, boots it once (again only if a test kills the machine), runs the
 tests that define the lab, and prints one line per test with its points and a total:
@@ -32,11 +33,16 @@ import gdbdrive  # noqa: E402
 import test_pgtbl as pg  # noqa: E402
 
 
+SUPERTESTS = "superpages and pgpte (supertests)"
+
+
 class Run:
     """One boot of the profile's kernel, shared by the tests until one of them kills it."""
 
-    def __init__(self, kernel, fs, cpus, timeout):
+    def __init__(self, kernel, fs, cpus, timeout, kernel_lab):
         self.kernel, self.fs = kernel, fs
+        # The profile the booted kernel was built with (it says whether there is a usyscall page).
+        self.usyscall = kernel_lab in pg.USYSCALL_LABS
         self.port = gdbdrive.free_port()
         self.args = parse_args(["--kernel", kernel, "--fs", fs, "--cpus", str(cpus), "--timeout",
                                 str(timeout), "--qemu-extra", "-gdb tcp:127.0.0.1:%d" % self.port])
@@ -57,14 +63,16 @@ class Run:
 def vmprint_at_boot(run):
     """exec prints pid 1's page table with the structure /init's ELF implies, and only that one."""
     boot = run.q.log[:run.q.log.index("init: starting sh")]
-    pg.check_vmprint(boot, os.path.join(run.fsroot, "init"), "pid 1 at boot")
+    pg.check_vmprint(boot, os.path.join(run.fsroot, "init"), "pid 1 at boot", run.usyscall)
     check(len(re.findall(r"^page table 0x", boot, re.M)) == 1, "exec prints only pid 1's table", boot)
 
 
 def vmprint_program(run):
-    """The kpgtbl system call prints the calling program's table."""
+    """The kpgtbl system call prints the calling program's table (in the 2024 lab's format: each
+    entry's virtual address; pgtbl2020 has no usyscall page)."""
     out = run.q.run("vmprint")
-    pg.check_vmprint(out, os.path.join(run.fsroot, "vmprint"), "vmprint program")
+    pg.check_vmprint(out, os.path.join(run.fsroot, "vmprint"), "vmprint program", run.usyscall,
+                     style="va")
 
 
 def kernel_table_per_process(run):
@@ -121,6 +129,55 @@ def usertests(program):
     return t
 
 
+def suite(program, *subtests):
+    """user/tests/PROGRAM [SUBTEST...]: every subtest named passes, no page lost."""
+    def t(run):
+        cmd = " ".join((program,) + subtests)
+        before, _ = free_pages(run.q)
+        out = run.q.run(cmd, timeout=600)
+        failed = [l for l in out.splitlines() if "FAILED" in l]
+        check(not failed and "ALL TESTS PASSED" in out, "%s passes: %s" % (cmd, failed[:3]), out)
+        after, _ = free_pages(run.q)
+        check(after == before, "free pages unchanged by %s" % cmd)
+    t.__doc__ = "user/tests/%s %s: every subtest, no page lost" % (program, " ".join(subtests))
+    return t
+
+
+# -- the tests of pgtbl2024 (MIT 6.1810 fall 2024, lab pgtbl) -------------------------------------
+
+# The 2024 grader's print_kpgtbl check: these VAs, at these depths, in this order, for a program
+# whose text and data fill pages 0..3 (pgtbltest there; Pagoda's vmprint program: checked against
+# its own ELF below, then this prefix of lines).
+KPGTBL_2024_LINES = [
+    r"^page table 0x[0-9a-f]{16}$",
+    r"^ \.\.0x0000000000000000: pte 0x[0-9a-f]{16} pa 0x[0-9a-f]{16}$",
+    r"^ \.\. \.\.0x0000000000000000: pte ",
+    r"^ \.\. \.\. \.\.0x0000000000000000: pte ",
+    r"^ \.\. \.\. \.\.0x0000000000001000: pte ",
+    r"^ \.\.0x0000003fc0000000: pte ",
+    r"^ \.\. \.\.0x0000003fffe00000: pte ",
+    r"^ \.\. \.\. \.\.0x0000003fffffd000: pte ",
+    r"^ \.\. \.\. \.\.0x0000003fffffe000: pte ",
+    r"^ \.\. \.\. \.\.0x0000003ffffff000: pte ",
+]
+
+
+def kpgtbl_2024(run):
+    """kpgtbl prints the caller's table as the 2024 lab does: the VA of every valid entry, the
+    usyscall page (R|U) below the trapframe, structure exactly what the program's ELF implies."""
+    out = run.q.run("vmprint")
+    pg.check_vmprint(out, os.path.join(run.fsroot, "vmprint"), "kpgtbl", usyscall=True, style="va")
+    lines = out[out.index("page table 0x"):].split("\n")
+    pos = 0
+    for pat in KPGTBL_2024_LINES:
+        while pos < len(lines) and not re.match(pat, lines[pos]):
+            pos += 1
+        check(pos < len(lines), "kpgtbl prints a line matching %r, in order" % pat, out)
+        pos += 1
+    m = re.search(r"^ \.\. \.\. \.\.0x0000003fffffd000: pte 0x([0-9a-f]{16})", out, re.M)
+    check(int(m.group(1), 16) & 0x1f == 0x13, "the usyscall page is V|R|U only", out)
+
+
 class Profile:
     def __init__(self, title, make_target, kernel, tests):
         self.title, self.make_target, self.kernel, self.tests = title, make_target, kernel, tests
@@ -140,11 +197,60 @@ PROFILES = {
             ("usertests: copytests", 5, usertests("copytests")),
             ("usertests: vmtests", 5, usertests("vmtests")),
         ]),
+    "pgtbl2024": Profile(
+        "page tables (6.1810 fall 2024): the usyscall page, kpgtbl's format, pgaccess (2021), "
+        "superpages and pgpte",
+        ["lab", "LAB=pgtbl2024"], "build/riscv-pgtbl2024/kernel/kernel", [
+            ("ugetpid and the usyscall page", 15,
+             suite("usystests", "ugetpid_matches", "ugetpid_in_children", "ugetpid_after_exec",
+                   "usyscall_read_only", "usyscall_above_heap")),
+            ("kpgtbl in the 2024 format", 15, kpgtbl_2024),
+            ("pgaccess", 15,
+             suite("usystests", "pgaccess_lab", "pgaccess_unaligned_base", "pgaccess_mask_size",
+                   "pgaccess_512_pages", "pgaccess_bad_arguments",
+                   "pgaccess_unmapped_and_kernel_pages", "pgaccess_kernel_copies_do_not_count",
+                   "pgaccess_fork_child_own_bits")),
+            # Engineer `super`'s suite (superpages, their fork and split, pgpte 33): missing from
+            # a tree without it, and then this part scores 0.
+            (SUPERTESTS, 25, usertests("supertests")),
+            ("usertests: copytests", 5, usertests("copytests")),
+            ("usertests: vmtests", 5, usertests("vmtests")),
+            ("usertests: proctests", 5, usertests("proctests")),
+        ]),
+    # Skeletons: each grades the suite that defines the lab (from the engineers who build it; a
+    # tree without it scores 0 there) and the classic suites that must still pass.
+    "lazy2020": Profile(
+        "lazy page allocation (6.S081 fall 2020): every sbrk lazy",
+        ["lab", "LAB=lazy2020"], "build/riscv-lazy2020/kernel/kernel", [
+            ("lazytests", 50, usertests("lazytests")),
+            ("usertests: vmtests", 10, usertests("vmtests")),
+            ("usertests: copytests", 10, usertests("copytests")),
+            ("usertests: proctests", 10, usertests("proctests")),
+        ]),
+    "cow": Profile(
+        "copy-on-write fork (6.S081 2020 to 6.1810 2024)",
+        ["lab", "LAB=cow"], "build/riscv-cow/kernel/kernel", [
+            ("cowtests", 50, usertests("cowtests")),
+            ("usertests: vmtests", 10, usertests("vmtests")),
+            ("usertests: copytests", 10, usertests("copytests")),
+            ("usertests: proctests", 10, usertests("proctests")),
+        ]),
+    "mmap": Profile(
+        "mmap (6.S081 2020 to 6.1810 2024)",
+        ["lab", "LAB=mmap"], "build/riscv-mmap/kernel/kernel", [
+            ("mmaptests", 50, usertests("mmaptests")),
+            ("usertests: vmtests", 10, usertests("vmtests")),
+            ("usertests: copytests", 10, usertests("copytests")),
+            ("usertests: proctests", 10, usertests("proctests")),
+            ("usertests: fstests", 10, usertests("fstests")),
+        ]),
 }
 
 
-def grade(lab, kernel=None, fs=None, cpus=1, timeout=1800, build=True, out=print):
-    """Runs the profile; returns (score, possible, [(name, points, got, seconds, error)])."""
+def grade(lab, kernel=None, fs=None, cpus=1, timeout=1800, build=True, out=print, kernel_lab=None):
+    """Runs the profile; returns (score, possible, [(name, points, got, seconds, error)]).
+    kernel_lab: the profile `kernel` was built with, when it is not the lab's own."""
+    kernel_lab = kernel_lab or lab
     prof = PROFILES[lab]
     kernel = kernel or os.path.join(ROOT, prof.kernel)
     fs = fs or os.path.join(ROOT, "build", "riscv", "fs.img")
@@ -163,7 +269,7 @@ def grade(lab, kernel=None, fs=None, cpus=1, timeout=1800, build=True, out=print
                 if run is None or not run.alive():
                     if run is not None:
                         run.close()
-                    run = Run(kernel, fs, cpus, timeout)
+                    run = Run(kernel, fs, cpus, timeout, kernel_lab)
                 fn(run)
             except (TestFailure, RuntimeError, ValueError) as e:
                 err = str(e).strip().split("\n")[0]

@@ -100,7 +100,8 @@ class Fuzzer {
       case 12:
         return 1ull << (39 + rng_.below(25));  // non-canonical for Sv39
       case 13:
-        return kMaxVa - kPageSize * (2 + rng_.below(4));  // just below the trapframe
+        // Below the trapframe and the usyscall page (2024 lab: readable by the user).
+        return kMaxVa - kPageSize * (4 + rng_.below(4));
       default:
         return rng_.next() | (1ull << 42);
     }

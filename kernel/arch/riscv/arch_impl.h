@@ -146,15 +146,15 @@ using pagoda::plic_complete;
 
 // The machine.
 inline constexpr uint64_t kRamBase = riscv::kKernBase;
-inline constexpr uint64_t kRamTop = riscv::kPhysTop;
-// The end of this machine's RAM: known when the kernel is built (QEMU virt with -m 128M).
-constexpr uint64_t ram_top() {
-  return kRamTop;
+inline constexpr uint64_t kRamTop = riscv::kRamTopMax;
+// The end of this machine's RAM: from the device tree's memory node (QEMU's -m), set at boot.
+inline uint64_t ram_top() {
+  return riscv::ram_top();
 }
 // RAM is direct-mapped (virtual == physical), and reachable from the start (paging is off).
 inline constexpr uint64_t kDirectMapOffset = 0;
 inline constexpr uint64_t kBootRamEnd = kRamTop;
-// The first address after the kernel image: RAM from here to kRamTop is the frame allocator's.
+// The first address after the kernel image: RAM from here to ram_top() is the frame allocator's.
 inline uint64_t kernel_image_end() {
   return reinterpret_cast<uint64_t>(end);
 }

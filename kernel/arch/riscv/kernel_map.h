@@ -23,6 +23,9 @@ extern char trampoline[];  // the trampoline page (trampoline.S)
 namespace pagoda::riscv {
 
 inline constexpr mm::Perm kKernelRw = mm::Perm::kRead | mm::Perm::kWrite;
+// The virtual range one root (level-2) entry of an Sv39 table covers: 1 GiB.
+inline constexpr uint64_t kRootEntrySpan = kPageSize << (2 * Sv39::kIndexBits);
+static_assert(kKernBase % kRootEntrySpan == 0, "RAM starts at a root entry");
 inline constexpr mm::Perm kKernelRx = mm::Perm::kRead | mm::Perm::kExec;
 
 // User memory must stay below the lowest mapping a per-process kernel table shares with the
@@ -44,7 +47,7 @@ mm::MapStatus map_kernel(Table& t) {
   PAGODA_TRY(map_named(t, kUart0, kPageSize, kUart0, kKernelRw, "UART"));
   PAGODA_TRY(map_named(t, kVirtio0, kPageSize, kVirtio0, kKernelRw, "virtio"));
   PAGODA_TRY(map_named(t, kKernBase, text_end - kKernBase, kKernBase, kKernelRx, "kernel text"));
-  PAGODA_TRY(map_named(t, text_end, kPhysTop - text_end, text_end, kKernelRw, "kernel data"));
+  PAGODA_TRY(map_named(t, text_end, ram_top() - text_end, text_end, kKernelRw, "kernel data"));
   PAGODA_TRY(map_named(t, kTrampoline, kPageSize, reinterpret_cast<uint64_t>(trampoline), kKernelRx,
                        "trampoline"));
   return {};
@@ -62,8 +65,11 @@ mm::MapStatus map_process_kernel(Table& t, const Table& global, uint64_t kstack_
   PAGODA_TRY(map_named(t, kPlic, kPlicSize, kPlic, kKernelRw, "PLIC"));
   PAGODA_TRY(map_named(t, kUart0, kPageSize, kUart0, kKernelRw, "UART"));
   PAGODA_TRY(map_named(t, kVirtio0, kPageSize, kVirtio0, kKernelRw, "virtio"));
-  const Status lent = t.borrow(mm::VirtAddr(kKernBase), global);
-  if (!lent.ok()) return mm::MapError{lent.error(), mm::VirtAddr(kKernBase), "kernel and RAM"};
+  // One root entry per GiB of RAM (Sv39 level 2): more than one from -m 1025M up.
+  for (uint64_t va = kKernBase; va < ram_top(); va += kRootEntrySpan) {
+    const Status lent = t.borrow(mm::VirtAddr(va), global);
+    if (!lent.ok()) return mm::MapError{lent.error(), mm::VirtAddr(va), "kernel and RAM"};
+  }
   PAGODA_TRY(map_named(t, kTrampoline, kPageSize, reinterpret_cast<uint64_t>(trampoline), kKernelRx,
                        "trampoline"));
   PAGODA_TRY(map_named(t, kstack_va, kPageSize, kstack_pa->value(), kKernelRw, "kernel stack"));
@@ -78,7 +84,7 @@ void check_process_kernel_map(const Table& t, const Table& global, uint64_t ksta
   const uint64_t shared[] = {kKernBase,
                              reinterpret_cast<uint64_t>(etext),
                              reinterpret_cast<uint64_t>(end) - 8,
-                             kPhysTop - kPageSize,
+                             ram_top() - kPageSize,
                              kPlic,
                              kPlic + kPlicSize - kPageSize,
                              kUart0,

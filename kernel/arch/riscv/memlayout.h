@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "kernel/arch/riscv/sv39.h"
+#include "kernel/memlayout.h"
 #include "kernel/mm/addr.h"
 #include "kernel/mm/user_layout.h"
 #include "kernel/param.h"
@@ -24,13 +25,30 @@ inline constexpr uint64_t kVirtio0 = 0x10001000;
 inline constexpr int kUart0Irq = 10;
 inline constexpr int kVirtio0Irq = 1;
 
-// RAM: the kernel is loaded at kKernBase; -m 128M.
+// RAM starts at kKernBase, where QEMU loads the kernel. How much there is (-m) comes from the
+// device tree's memory node at boot (kernel/main.cc sets it before the frame allocator starts);
+// without a usable one, xv6's fixed 128 MiB (PHYSTOP).
 inline constexpr uint64_t kKernBase = 0x80000000;
-inline constexpr uint64_t kPhysTop = kKernBase + 128ull * 1024 * 1024;
+inline constexpr uint64_t kDefaultRamSize = 128ull << 20;
+// No RAM above this is used: 16 GiB, direct-mapped far below the kernel stacks, and at most 32 MiB
+// of 4 KiB-page tables to map it.
+inline constexpr uint64_t kRamTopMax = kKernBase + (16ull << 30);
 
-// Top of every address space: the trampoline, then (user) the trapframe.
+// xv6: PHYSTOP, known once the boot hart has read the device tree; never changed after.
+inline constinit uint64_t g_ram_top = kKernBase + kDefaultRamSize;
+inline uint64_t ram_top() {
+  return g_ram_top;
+}
+inline void set_ram_top(uint64_t top) {
+  g_ram_top = top;
+}
+
+// Top of every address space: the trampoline, then (user) the trapframe, then (user, 2024 lab)
+// the usyscall page (kernel/memlayout.h's USYSCALL).
 inline constexpr uint64_t kTrampoline = mm::kTrampolineVa<Sv39>;
 inline constexpr uint64_t kTrapframe = mm::kTrapframeVa<Sv39>;
+inline constexpr uint64_t kUsyscall = kTrapframe - kPageSize;
+static_assert(kUsyscall == USYSCALL, "kernel/memlayout.h's USYSCALL is TRAPFRAME - PGSIZE");
 
 // Kernel stacks, one per process slot, below the trampoline, each with an unmapped guard page
 // below.
