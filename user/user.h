@@ -13,6 +13,10 @@ struct stat;
 struct sysinfo;
 struct copystats;
 
+/* mmap's types (the mmap lab's user.h names them size_t and off_t). */
+typedef __SIZE_TYPE__ size_t;
+typedef long off_t;
+
 /* system calls */
 int fork(void);
 int exit(int) __attribute__((noreturn));
@@ -41,6 +45,9 @@ int kpgtbl(void);
 int halt(int);
 int copystats(struct copystats*);
 int allocfail(int mode, uint64 arg, uint64 seed); /* kernel/allocfail.h */
+/* mmap lab: PROT_* and MAP_* in kernel/fcntl.h; (void*)-1 on failure */
+void* mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off);
+int munmap(void* addr, size_t len);
 
 /* ulib.c */
 int stat(const char*, struct stat*);

@@ -17,6 +17,11 @@ arch::TrapFrame& current_frame();
 void user_syscall();
 // A trap from user mode the kernel does not handle: report it and kill the process.
 void user_fault(const char* what, uint64_t addr, uint64_t pc);
+// mmap (issue 12), routing until dp's fault path lands: a page fault from user mode at addr. True
+// if it was in one of the process's mappings and the page is now mapped (resume the program);
+// false for the kill path (user_fault). kernel/proc/mmap.cc defines it.
+enum class FaultAccess : uint8_t { kRead, kWrite, kExec };
+bool user_mapping_fault(uint64_t addr, FaultAccess access);
 // A device interrupt the controller delivered (kernel/dev/interrupts.cc).
 void device_interrupt(int irq);
 // A timer interrupt on this hart (the tick counter, kernel/proc/clock.cc).

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "kernel/lib/panic.h"
+#include "kernel/proc/mmap.h"
 
 namespace pagoda {
 namespace {
@@ -67,7 +68,8 @@ Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind)
   const uint64_t to = mm::page_round_up(new_size);
   if (new_size <= as_.size() || to <= from) return as_.grow(new_size, perm);  // no new page
   // The heap grows in place; anything else is a region of its own.
-  const Region* last = regions_.empty() ? nullptr : &regions_[regions_.size() - 1];
+  // (The region ending at `from`, not the last one: mappings lie above the heap.)
+  const Region* last = from > 0 ? regions_.find(VirtAddr(from - 1)) : nullptr;
   const bool extend = kind == RegionKind::kHeap && last != nullptr &&
                       last->kind == RegionKind::kHeap && last->end() == from;
   if (!extend) {
@@ -141,19 +143,61 @@ Status ProcessMemory::grow_by(int64_t n) {
     const uint64_t dec = 0 - static_cast<uint64_t>(n);
     if (dec > size) return Error::kOutOfRange;
     as_.shrink(size - dec);
-    PAGODA_MUST(regions_.truncate(VirtAddr(mm::page_round_up(size - dec))));
+    // truncate drops every region above the new end; mappings (above the heap) stay.
+    const uint64_t new_end = mm::page_round_up(size - dec);
+    Regions mappings;
+    for (const Region& r : regions_) {
+      if ((r.kind == RegionKind::kFileMap || r.kind == RegionKind::kAnonymous) &&
+          r.start.value() >= new_end) {
+        PAGODA_MUST(mappings.insert(r));
+      }
+    }
+    PAGODA_MUST(regions_.truncate(VirtAddr(new_end)));
+    for (const Region& r : mappings) PAGODA_MUST(regions_.insert(r));
   }
   return {};
 }
 
 Status ProcessMemory::copy_in(void* dst, uint64_t src, uint64_t len) const {
   __atomic_fetch_add(&g_copy_in_calls, 1, __ATOMIC_RELAXED);
+  // mmap, routing until dp's fault path lands: mapped pages are faulted in and read by walking
+  // the user table (the per-process design's mirror covers only memory below size()).
+  if (touches_mapping(src, len)) {
+    PAGODA_TRY(mapping_fault_in_range(*this, src, len, false));
+    return as_.copy_in(dst, VirtAddr(src), len);
+  }
   return kernel_.copy_in(as_, dst, src, len);
 }
 
 Result<uint64_t> ProcessMemory::copy_in_str(char* dst, uint64_t src, uint64_t max) const {
   __atomic_fetch_add(&g_copy_in_str_calls, 1, __ATOMIC_RELAXED);
+  if (touches_mapping(src, max)) {  // mmap routing, as in copy_in
+    PAGODA_TRY(mapping_fault_in_range(*this, src, max, false));
+    return as_.copy_in_str(dst, VirtAddr(src), max);
+  }
   return kernel_.copy_in_str(as_, dst, src, max);
+}
+
+Status ProcessMemory::copy_out(uint64_t dst, const void* src, uint64_t len) {
+  if (touches_mapping(dst, len)) {  // mmap routing, as in copy_in
+    PAGODA_TRY(mapping_fault_in_range(*this, dst, len, true));
+  }
+  return as_.copy_out(VirtAddr(dst), src, len);
+}
+
+bool ProcessMemory::touches_mapping(uint64_t va, uint64_t len) const {
+  if (len == 0) return false;
+  const uint64_t last = len - 1 > UINT64_MAX - va ? UINT64_MAX : va + (len - 1);
+  for (const Region& r : regions_) {
+    if (r.kind != RegionKind::kFileMap && r.kind != RegionKind::kAnonymous) continue;
+    if (r.start.value() <= last && va < r.end()) return true;
+  }
+  return false;
+}
+
+Status ProcessMemory::prefault_mapped(uint64_t va, uint64_t len, bool write) const {
+  if (!touches_mapping(va, len)) return {};
+  return mapping_fault_in_range(*this, va, len, write);
 }
 
 uint64_t copy_in_calls() {

@@ -67,12 +67,18 @@ class ProcessMemory {
   // copyin and copyinstr read through the mirror in the process's kernel table.
   Status copy_in(void* dst, uint64_t src, uint64_t len) const;
   Result<uint64_t> copy_in_str(char* dst, uint64_t src, uint64_t max) const;
-  Status copy_out(uint64_t dst, const void* src, uint64_t len) {
-    return as_.copy_out(mm::VirtAddr(dst), src, len);
-  }
+  Status copy_out(uint64_t dst, const void* src, uint64_t len);
   Status copy_out(mm::VirtAddr dst, const void* src, uint64_t len) {  // push_args's form
     return as_.copy_out(dst, src, len);
   }
+
+  // mmap (kernel/proc/mmap.cc): the regions and the user tree it changes for mappings, which lie
+  // above size() (the kernel's choice: below the usyscall page), outside grow/shrink's reach.
+  Regions& mapping_regions() { return regions_; }
+  UserAddressSpace& mapping_space() { return as_; }
+  // Routing until dp's fault path lands: faults in the mapped pages of [va, va + len) ahead of a
+  // copy made under a lock (fileread/filewrite, wait). Not in a mapping: nothing to do.
+  Status prefault_mapped(uint64_t va, uint64_t len, bool write) const;
 
   // What the hart loads to run the user image (usertrapret's satp).
   uint64_t user_token() const { return arch::page_table_token(as_.table().root()); }
@@ -87,6 +93,8 @@ class ProcessMemory {
  private:
   // Inserts a region and maps it by growing the space to new_size; either both or neither.
   Status grow_region(uint64_t new_size, mm::Perm perm, mm::RegionKind kind);
+  // mmap: whether [va, va + len) overlaps a kFileMap or kAnonymous region.
+  bool touches_mapping(uint64_t va, uint64_t len) const;
 
   UserAddressSpace as_;
   KernelTableDesign kernel_;

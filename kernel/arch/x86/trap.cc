@@ -145,6 +145,12 @@ extern "C" void x86_trap(TrapFrame* tf) {
         panic("kernel trap %u (%s) err 0x%x at eip 0x%x, cr2 0x%x", tf->trapno,
               trap_name(tf->trapno), tf->err, tf->eip, addr);
       }
+      // mmap: routing until dp's fault path lands (error code bit 1: a write).
+      if (tf->trapno == 14 &&
+          trap::user_mapping_fault(addr, (tf->err & 2) != 0 ? trap::FaultAccess::kWrite
+                                                            : trap::FaultAccess::kRead)) {
+        break;
+      }
       trap::user_fault(trap_name(tf->trapno), addr, tf->eip);
       break;
     }

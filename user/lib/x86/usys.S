@@ -45,5 +45,7 @@ SYSCALL(kpgtbl)
 SYSCALL(halt)
 SYSCALL(copystats)
 SYSCALL(allocfail)
+SYSCALL(mmap)
+SYSCALL(munmap)
 
         .section .note.GNU-stack, "", @progbits
