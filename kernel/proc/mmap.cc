@@ -170,6 +170,7 @@ void drop_pages(Proc* p, const MappingEntry& m, VirtAddr va, uint64_t size) {
     PAGODA_MUST(table.unmap(VirtAddr(a), 1, mm::FreeFrames::kNo));
     release_frame(pa);
   }
+  table.prune_empty_tables(va, size);  // the tables the faults made go too
   arch::flush_tlb();  // x86 runs the kernel on the process's own directory
 }
 
