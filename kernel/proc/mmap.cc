@@ -345,7 +345,11 @@ int64_t sys_mmap() {
   const int prot = arg_int(2);
   const int flags = arg_int(3);
   const int fd = arg_int(4);
-  const uint64_t off = arg_raw(5);
+  // off_t is a signed long: on x86 a 32-bit word, sign-extended so a negative offset stays one.
+  uint64_t off = arg_raw(5);
+  if constexpr (arch::kUserWordSize == 4) {
+    off = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(off)));
+  }
   Result<mm::MapRequest> checked =
       mm::check_map_request(addr, len, prot, flags, off, kMappingTop);
   if (!checked.ok()) return -1;
