@@ -74,6 +74,8 @@ Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind)
                       last->kind == RegionKind::kHeap && last->end() == from;
   if (!extend) {
     PAGODA_TRY(regions_.insert(Region{VirtAddr(from), to - from, mapped_perm(perm), kind}));
+  } else if (touches_mapping(from, to - from)) {
+    return Error::kAlreadyMapped;  // mmap: a mapping (a hint just above the heap) is in the way
   }
   const Status grown = as_.grow(new_size, perm);
   if (!grown.ok()) {

@@ -363,6 +363,18 @@ void hint_and_room() {
   CHECK(other != kFailed && other != hinted);
   CHECK_EQ(munmap(hinted, kPageSize), 0);
   CHECK_EQ(munmap(other, kPageSize), 0);
+  // A mapping hinted just above the heap: the heap cannot grow into it.
+  CHECK(sbrk(static_cast<int>(kPageSize)) != reinterpret_cast<char*>(-1));  // a heap region
+  char* brk = sbrk(0);
+  char* top = reinterpret_cast<char*>(page_round_up(addr(brk)));
+  char* above = static_cast<char*>(
+      mmap(top, kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  CHECK(above == top, Hex{addr(above)}, " ", Hex{addr(top)});
+  // (Untouched: a present page would stop the heap's map on its own.)
+  CHECK(sbrk(static_cast<int>(top - brk) + 1) == reinterpret_cast<char*>(-1));
+  CHECK(sbrk(0) == brk);
+  CHECK_EQ(above[0], static_cast<char>(0));  // still the mapping's own zero page
+  CHECK_EQ(munmap(above, kPageSize), 0);
   // Mappings until there is no room in the per-process lists: then -1, and everything unmaps.
   static char* maps[64];
   int n = 0;
