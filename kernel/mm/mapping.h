@@ -33,9 +33,9 @@ enum class MapSharing : uint8_t { kShared, kPrivate };
 
 // An mmap request that passed check_map_request: sizes page-rounded, flags decoded.
 struct MapRequest {
-  uint64_t hint = 0;    // page-aligned; 0: the kernel chooses
-  uint64_t size = 0;    // page-rounded, > 0
-  uint64_t offset = 0;  // page-aligned file offset (0 for anonymous memory)
+  uint64_t hint = 0;        // page-aligned; 0: the kernel chooses
+  uint64_t size = 0;        // page-rounded, > 0
+  uint64_t offset = 0;      // page-aligned file offset (0 for anonymous memory)
   Perm perm = Perm::kNone;  // a subset of kRead | kWrite | kExec
   MapSharing sharing = MapSharing::kPrivate;
   bool anonymous = false;

@@ -171,7 +171,7 @@ void drop_pages(Proc* p, const MappingEntry& m, VirtAddr va, uint64_t size) {
     release_frame(pa);
   }
   table.prune_empty_tables(va, size);  // the tables the faults made go too
-  arch::flush_tlb();  // x86 runs the kernel on the process's own directory
+  arch::flush_tlb();                   // x86 runs the kernel on the process's own directory
 }
 
 void put_inode(Inode* ip) {
@@ -350,8 +350,7 @@ int64_t sys_mmap() {
   if constexpr (arch::kUserWordSize == 4) {
     off = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(off)));
   }
-  Result<mm::MapRequest> checked =
-      mm::check_map_request(addr, len, prot, flags, off, kMappingTop);
+  Result<mm::MapRequest> checked = mm::check_map_request(addr, len, prot, flags, off, kMappingTop);
   if (!checked.ok()) return -1;
   const mm::MapRequest& req = *checked;
 

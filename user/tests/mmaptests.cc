@@ -85,8 +85,8 @@ void bad_arguments() {
   CHECK(m != kFailed);
   CHECK_EQ(munmap(m, 0), -1);
   CHECK_EQ(munmap(m + 1, kPageSize), -1);
-  CHECK_EQ(munmap(m + kPageSize, 2 * kPageSize), -1);  // runs past the mapping
-  CHECK_EQ(munmap(m - kPageSize, kPageSize), -1);      // no mapping there
+  CHECK_EQ(munmap(m + kPageSize, 2 * kPageSize), -1);               // runs past the mapping
+  CHECK_EQ(munmap(m - kPageSize, kPageSize), -1);                   // no mapping there
   CHECK_EQ(munmap(reinterpret_cast<void*>(g_buf), kPageSize), -1);  // not a mapping
   // Nothing changed: the mapping still reads, and the next one lands just below it.
   CHECK_EQ(verify_pattern(reinterpret_cast<uchar*>(m), 2 * kPageSize, 1), -1L);
@@ -263,7 +263,8 @@ void fork_shares_and_copies() {
              // The file's second page, never touched by the parent, is the file's.
              static uchar want[2 * 4096];
              fill_pattern(want, 2 * kPageSize, 8);
-             CHECK_EQ(memcmp(shared + kPageSize, want + kPageSize, static_cast<uint>(kPageSize)), 0);
+             CHECK_EQ(memcmp(shared + kPageSize, want + kPageSize, static_cast<uint>(kPageSize)),
+                      0);
              shared[1] = 'C';
              shared[kPageSize + 1] = 'D';
              anon[1] = 'c';
@@ -273,7 +274,7 @@ void fork_shares_and_copies() {
              exit(0);
            }),
            0);
-  CHECK_EQ(shared[1], 'C');           // MAP_SHARED: the child's stores are the parent's
+  CHECK_EQ(shared[1], 'C');  // MAP_SHARED: the child's stores are the parent's
   CHECK_EQ(shared[kPageSize + 1], 'D');
   CHECK_EQ(anon[1], 'c');
   CHECK_EQ(anon[kPageSize], 'd');
@@ -315,8 +316,8 @@ void file_io_through_mappings() {
   close(rd);
   CHECK_EQ(memcmp(self, self + kPageSize, 100), 0);
   // The status of wait() into an untouched mapping; a path name from a mapping.
-  int* status = reinterpret_cast<int*>(map(kPageSize, PROT_READ | PROT_WRITE,
-                                           MAP_PRIVATE | MAP_ANONYMOUS, -1));
+  int* status = reinterpret_cast<int*>(
+      map(kPageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1));
   int pid = fork();
   if (pid == 0) exit(3);
   CHECK_EQ(wait(status), pid);
@@ -354,12 +355,12 @@ void hint_and_room() {
   char* probe = map(kPageSize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1);
   CHECK(probe != kFailed);
   CHECK_EQ(munmap(probe, kPageSize), 0);
-  char* hinted = static_cast<char*>(mmap(probe - 16 * kPageSize, kPageSize, PROT_READ,
-                                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  char* hinted = static_cast<char*>(
+      mmap(probe - 16 * kPageSize, kPageSize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   CHECK(hinted == probe - 16 * kPageSize, Hex{addr(hinted)});
   // A hint over an existing mapping is only a hint.
-  char* other = static_cast<char*>(
-      mmap(hinted, kPageSize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  char* other =
+      static_cast<char*>(mmap(hinted, kPageSize, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   CHECK(other != kFailed && other != hinted);
   CHECK_EQ(munmap(hinted, kPageSize), 0);
   CHECK_EQ(munmap(other, kPageSize), 0);

@@ -97,11 +97,10 @@ extern "C" [[noreturn]] void usertrap() {
     const uint64_t addr = (scause == 2 || scause == 3) ? riscv::r_sepc() : riscv::r_stval();
     const uint64_t sepc = riscv::r_sepc();
     // mmap: routing until dp's fault path lands (page faults in a mapping are served there).
-    const bool served =
-        (scause == 12 || scause == 13 || scause == 15) &&
-        trap::user_mapping_fault(addr, scause == 15   ? trap::FaultAccess::kWrite
-                                       : scause == 12 ? trap::FaultAccess::kExec
-                                                      : trap::FaultAccess::kRead);
+    const bool served = (scause == 12 || scause == 13 || scause == 15) &&
+                        trap::user_mapping_fault(addr, scause == 15   ? trap::FaultAccess::kWrite
+                                                       : scause == 12 ? trap::FaultAccess::kExec
+                                                                      : trap::FaultAccess::kRead);
     if (!served) trap::user_fault(cause_name(scause), addr, sepc);
   }
   trap::user_trap_done(which == DevIntr::kTimer);

@@ -147,8 +147,8 @@ extern "C" void x86_trap(TrapFrame* tf) {
       }
       // mmap: routing until dp's fault path lands (error code bit 1: a write).
       if (tf->trapno == 14 &&
-          trap::user_mapping_fault(addr, (tf->err & 2) != 0 ? trap::FaultAccess::kWrite
-                                                            : trap::FaultAccess::kRead)) {
+          trap::user_mapping_fault(
+              addr, (tf->err & 2) != 0 ? trap::FaultAccess::kWrite : trap::FaultAccess::kRead)) {
         break;
       }
       trap::user_fault(trap_name(tf->trapno), addr, tf->eip);

@@ -22,8 +22,8 @@ TEST(MapRequest, AcceptsTheUsualCalls) {
   EXPECT_EQ(req->sharing, MapSharing::kShared);
   EXPECT_FALSE(req->anonymous);
 
-  req = check_map_request(0x10000, 3 * kPageSize, kProtRead | kProtExec, kMapPrivate,
-                          2 * kPageSize, kTop);
+  req = check_map_request(0x10000, 3 * kPageSize, kProtRead | kProtExec, kMapPrivate, 2 * kPageSize,
+                          kTop);
   ASSERT_TRUE(req.ok());
   EXPECT_EQ(req->hint, 0x10000u);
   EXPECT_EQ(req->offset, 2 * kPageSize);
@@ -53,8 +53,7 @@ TEST(MapRequest, RefusesBadArguments) {
   EXPECT_EQ(error(0, UINT64_MAX, kProtRead, kMapShared, 0), Error::kOutOfRange);
   EXPECT_EQ(error(0, UINT64_MAX - kPageSize + 2, kProtRead, kMapShared, 0),
             Error::kOutOfRange);  // rounds up past 2^64
-  EXPECT_EQ(error(kTop - kPageSize, 2 * kPageSize, kProtRead, kMapShared, 0),
-            Error::kOutOfRange);
+  EXPECT_EQ(error(kTop - kPageSize, 2 * kPageSize, kProtRead, kMapShared, 0), Error::kOutOfRange);
   EXPECT_EQ(error(0, kPageSize, kProtRead, kMapShared, uint64_t{1} << 32), Error::kOutOfRange);
   EXPECT_EQ(error(0, kPageSize, kProtRead, kMapShared, UINT64_MAX & ~(kPageSize - 1)),
             Error::kOutOfRange);
@@ -218,7 +217,7 @@ TEST(MappingList, SplitNeedsASlot) {
   ASSERT_TRUE(list.insert(mapping(0x10000, 0x4000, 0, 1)).ok());
   ASSERT_TRUE(list.insert(mapping(0x20000, 0x4000, 0, 2)).ok());
   EXPECT_EQ(list.cut(VirtAddr(0x11000), 0x1000).error(), Error::kNoSpace);
-  EXPECT_EQ(list[0].size, 0x4000u);  // unchanged
+  EXPECT_EQ(list[0].size, 0x4000u);                       // unchanged
   EXPECT_TRUE(list.cut(VirtAddr(0x10000), 0x1000).ok());  // an end needs none
 }
 
@@ -229,9 +228,11 @@ TEST(MappingList, RandomCutsMatchAPageModel) {
     MappingList<int, 8> list;
     std::map<uint64_t, std::pair<int, uint64_t>> model;  // page -> (file, offset)
     for (int file = 1; file <= 3; ++file) {
-      const uint64_t start = 0x100000 * file, pages = 1 + rng() % 12, offset = (rng() % 5) * kPageSize;
+      const uint64_t start = 0x100000 * file, pages = 1 + rng() % 12,
+                     offset = (rng() % 5) * kPageSize;
       ASSERT_TRUE(list.insert(mapping(start, pages * kPageSize, offset, file)).ok());
-      for (uint64_t i = 0; i < pages; ++i) model[start + i * kPageSize] = {file, offset + i * kPageSize};
+      for (uint64_t i = 0; i < pages; ++i)
+        model[start + i * kPageSize] = {file, offset + i * kPageSize};
     }
     for (int step = 0; step < 20; ++step) {
       const uint64_t start = 0x100000 * (1 + rng() % 3) + (rng() % 14) * kPageSize;
@@ -239,7 +240,8 @@ TEST(MappingList, RandomCutsMatchAPageModel) {
       bool inside = true;
       for (uint64_t a = start; a < start + size; a += kPageSize) {
         auto it = model.find(a);
-        if (it == model.end() || it->second.first != model.find(start)->second.first) inside = false;
+        if (it == model.end() || it->second.first != model.find(start)->second.first)
+          inside = false;
       }
       if (inside) {
         // Inside one mapping means contiguous pages of one file: the model must agree.
