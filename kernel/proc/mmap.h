@@ -44,6 +44,10 @@ enum class MapAccess : uint8_t { kRead, kWrite, kExec };
 // page at va is now mapped for this access, false if va is in no mapping of p, an error if the
 // process must be killed (an access the mapping does not allow, no memory, a read error).
 Result<bool> mapping_fault(Proc* p, mm::VirtAddr va, MapAccess access);
+// The same with the brief's signature (a load or a store).
+inline Result<bool> mapping_fault(Proc* p, mm::VirtAddr va, bool write) {
+  return mapping_fault(p, va, write ? MapAccess::kWrite : MapAccess::kRead);
+}
 
 // Routing until dp's fault path lands: faults in the mapped pages of [va, va + len) of the
 // current process before a copy to or from them (copy_in, copy_out, read(fd, mapped_buf)).

@@ -424,6 +424,31 @@ void exec_drops_mappings() {
   unlink(kFile);
 }
 
+// Every mapping's inode reference goes back: more rounds than the kernel has in-memory inodes
+// (NINODE) of create, map, close, unlink, (fork,) unmap would run out otherwise.
+void no_inode_leak() {
+  for (int round = 0; round < NINODE + 10; ++round) {
+    make_file(kFile, kPageSize + 10, static_cast<uint64>(round));
+    int fd = open(kFile, O_RDWR);
+    CHECK(fd >= 0, "round ", round);
+    char* m = map(2 * kPageSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
+    CHECK(m != kFailed, "round ", round);
+    close(fd);
+    CHECK_EQ(unlink(kFile), 0);
+    m[0] = 1;
+    if (round % 8 == 0) {
+      CHECK_EQ(run_in_child([&] {
+                 m[1] = 2;
+                 CHECK_EQ(munmap(m + kPageSize, kPageSize), 0);  // a part; exit drops the rest
+               }),
+               0);
+      CHECK_EQ(m[1], 2);
+    }
+    CHECK_EQ(munmap(m, kPageSize), 0);
+    CHECK_EQ(munmap(m + kPageSize, kPageSize), 0);
+  }
+}
+
 constexpr Test kTests[] = {
     {"bad_arguments", bad_arguments},
     {"read_lazily", read_lazily},
@@ -439,6 +464,7 @@ constexpr Test kTests[] = {
     {"hint_and_room", hint_and_room},
     {"out_of_memory_kills", out_of_memory_kills},
     {"exec_drops_mappings", exec_drops_mappings},
+    {"no_inode_leak", no_inode_leak},
 };
 
 }  // namespace
