@@ -151,11 +151,19 @@ UserAddressSpace::Pte* present_pte(Proc* p, VirtAddr va0) {
   return pte != nullptr && pte->valid() ? pte : nullptr;
 }
 
+// The next page after a to look at in p's table: past the whole last-level table if a has none,
+// so that a huge mapping touched in a few places costs a few steps per table, not per page.
+uint64_t next_page(Proc* p, uint64_t a) {
+  constexpr uint64_t kTableSpan = UserAddressSpace::Table::kEntries * kPageSize;
+  if (p->memory.mapping_space().table().walk(VirtAddr(a)) != nullptr) return a + kPageSize;
+  return (a & ~(kTableSpan - 1)) + kTableSpan;
+}
+
 // Writes back the dirty pages of [va, va + size) of m if it is a shared file mapping (sleeps),
 // then unmaps and releases every present page there.
 void drop_pages(Proc* p, const MappingEntry& m, VirtAddr va, uint64_t size) {
   if (m.shared() && !m.anonymous() && mm::has(m.perm, Perm::kWrite)) {
-    for (uint64_t a = va.value(); a < va.value() + size; a += kPageSize) {
+    for (uint64_t a = va.value(); a < va.value() + size; a = next_page(p, a)) {
       const UserAddressSpace::Pte* pte = present_pte(p, VirtAddr(a));
       if (pte == nullptr || !pte->writable()) continue;  // never written: clean
       const char* data = static_cast<const char*>(kernel_memory().ptr(pte->phys()));
@@ -163,7 +171,7 @@ void drop_pages(Proc* p, const MappingEntry& m, VirtAddr va, uint64_t size) {
     }
   }
   auto& table = p->memory.mapping_space().table();
-  for (uint64_t a = va.value(); a < va.value() + size; a += kPageSize) {
+  for (uint64_t a = va.value(); a < va.value() + size; a = next_page(p, a)) {
     const UserAddressSpace::Pte* pte = present_pte(p, VirtAddr(a));
     if (pte == nullptr) continue;  // never touched
     const mm::PhysAddr pa = pte->phys();
@@ -183,7 +191,7 @@ void put_inode(Inode* ip) {
 void unmap_child_pages(Proc* child, const Mappings& list) {
   auto& table = child->memory.mapping_space().table();
   for (const MappingEntry& m : list) {
-    for (uint64_t a = m.start.value(); a < m.end(); a += kPageSize) {
+    for (uint64_t a = m.start.value(); a < m.end(); a = next_page(child, a)) {
       const UserAddressSpace::Pte* pte = present_pte(child, VirtAddr(a));
       if (pte == nullptr) continue;
       const mm::PhysAddr pa = pte->phys();
@@ -291,7 +299,7 @@ Status mappings_copy(Proc* parent, Proc* child) {
   const Mappings& list = mappings_for(parent);
   auto& child_table = child->memory.mapping_space().table();
   for (const MappingEntry& m : list) {
-    for (uint64_t a = m.start.value(); a < m.end(); a += kPageSize) {
+    for (uint64_t a = m.start.value(); a < m.end(); a = next_page(parent, a)) {
       const UserAddressSpace::Pte* pte = present_pte(parent, VirtAddr(a));
       if (pte == nullptr) continue;
       Status status;
