@@ -38,10 +38,15 @@ BENCH_RE = re.compile(r"^BENCH name=(\S+) (?:ticks_per_op=([0-9.]+) iters=(\d+) 
 # file_write_200kib's rounds, so the two run in one process).
 GROUPS = [["getpid"], ["fork_exit_wait"], ["fork_exit_wait_4mib"], ["exec"], ["sbrk_touch_4mib"],
           ["pipe_4mib_512b"], ["file_write_200kib", "file_read_200kib"], ["copyin_write_4kib"],
-          ["lazy_sbrk_1gib_touch64"], ["page_fault_zero_4kib"]]
+          ["lazy_sbrk_1gib_touch64"], ["page_fault_zero_4kib"],
+          ["file_read_once_200kib", "file_mmap_once_200kib"]]
 # The kernel each design label boots with, when it is not one of the default kernel's designs: the
 # eager profile (no lazy sbrk, no COW) that the demand-paging figures are compared with.
 DESIGN_KPT = {"per-process": "per-process", "global": "global", "pgtbl2020": "per-process"}
+# Figures that are ratios of two benchmarks of the same run (issue 12): (label, numerator,
+# denominator).
+RATIOS = [("mmap of a file read once / read() of it into a buffer", "file_mmap_once_200kib",
+           "file_read_once_200kib")]
 README_BEGIN = "<!-- results:begin -->"
 README_END = "<!-- results:end -->"
 
@@ -313,6 +318,26 @@ def guest_table(records, summary, designs, missing):
     return lines
 
 
+def ratio_table(records, designs, missing):
+    """RATIOS, per design: the mean over the runs of numerator / denominator within each run."""
+    run_designs = [d for d in designs if d not in missing]
+    L = ["Ratios within the same run (mean over the runs):", "",
+         "| ratio | " + " | ".join(run_designs) + " |",
+         "|---|" + "---:|" * len(run_designs)]
+    for label, num, den in RATIOS:
+        cells = []
+        for d in run_designs:
+            values = []
+            for r in records:
+                b = r.get("benchmarks", {})
+                if r["design"] == d and "ticks_per_op" in b.get(num, {}) and \
+                        b.get(den, {}).get("ticks_per_op"):
+                    values.append(b[num]["ticks_per_op"] / b[den]["ticks_per_op"])
+            cells.append(f"{sum(values) / len(values):.3f}" if values else "—")
+        L.append(f"| {label} | " + " | ".join(cells) + " |")
+    return L
+
+
 def wall_table(records, designs, missing):
     """Host wall-clock seconds of each vmbench command (mean over the runs): what the figures cost
     to make, and for the disk-bound benchmarks a hint of their real duration."""
@@ -382,7 +407,12 @@ def render_markdown(meta, records, summary, designs, missing, host):
                  "sbrk(+4 MiB), touch every page, sbrk(−4 MiB); `pipe_4mib_512b` = 4 MiB through a "
                  "pipe in 512-byte writes to a reader child; `file_write_200kib` / "
                  "`file_read_200kib` = create+write / read back a 200 KiB file; "
-                 "`copyin_write_4kib` = one 4 KiB write to a pipe (reader drains).")
+                 "`copyin_write_4kib` = one 4 KiB write to a pipe (reader drains); "
+                 "`file_read_once_200kib` / `file_mmap_once_200kib` = open a 200 KiB file and sum "
+                 "every byte, through read() into a buffer / through mmap (pages read in at the "
+                 "first touch) and munmap.")
+        L.append("")
+        L += ratio_table(records, designs, missing)
         L.append("")
         L += wall_table(records, designs, missing)
     elif not missing or len(missing) < len(designs):

@@ -28,6 +28,8 @@
 
 /* MIT lab extensions, with the labs' numbers. */
 #define SYS_sysinfo 23 /* syscall lab: struct sysinfo */
+#define SYS_mmap 27    /* mmap lab: void *mmap(addr, len, prot, flags, fd, off) */
+#define SYS_munmap 28  /* mmap lab: int munmap(addr, len) */
 #define SYS_pgaccess 30 /* page-table lab 2021: which pages were accessed, as a bit mask */
 #define SYS_kpgtbl 34  /* page-table lab: print the caller's page table */
 

@@ -14,6 +14,10 @@ struct sysinfo;
 struct copystats;
 struct meminfo;
 
+/* mmap's types (the mmap lab's user.h names them size_t and off_t). */
+typedef __SIZE_TYPE__ size_t;
+typedef long off_t;
+
 /* system calls */
 int fork(void);
 int exit(int) __attribute__((noreturn));
@@ -45,6 +49,9 @@ int meminfo(struct meminfo*);                  /* kernel/sysinfo.h */
 int halt(int);
 int copystats(struct copystats*);
 int allocfail(int mode, uint64 arg, uint64 seed); /* kernel/allocfail.h */
+/* mmap lab: PROT_* and MAP_* in kernel/fcntl.h; (void*)-1 on failure */
+void* mmap(void* addr, size_t len, int prot, int flags, int fd, off_t off);
+int munmap(void* addr, size_t len);
 
 /* 2024 lab: the pid, read from the usyscall page (kernel/memlayout.h) without a system call.
    RISC-V only; a kernel built without the page (pgtbl2020, lazy2020, cow, mmap) kills the caller. */

@@ -31,6 +31,7 @@
 #define COPYIN_CHUNK 4096             /* write size of the copyin-heavy pipe benchmark */
 #define EXEC_CHAIN 8                  /* execs per fork in the exec benchmark */
 #define TMPFILE "vmbench.tmp"
+#define MAPFILE "vmbench.map"      /* the file read once by read() and by mmap */
 #define NOP "/nop"
 
 static inline uint64 rdtime(void) {
@@ -495,6 +496,119 @@ static const char* bench_file_read(int iters, struct result* r) {
   return 0;
 }
 
+/* ---- a file read once: read() into a buffer vs mmap (issue 12) ---- */
+
+static char filebuf[FILE_BYTES];  /* read()'s destination */
+
+/* MAPFILE, FILE_BYTES of a known pattern; its byte sum in *sum. Untimed. */
+static const char* make_map_file(uint64* sum) {
+  int fd = open(MAPFILE, O_CREATE | O_WRONLY | O_TRUNC);
+  if (fd < 0)
+    return "open(O_CREATE) failed";
+  *sum = 0;
+  for (int off = 0; off < FILE_BYTES; off += FILE_CHUNK) {
+    for (int i = 0; i < FILE_CHUNK; i++) {
+      buf[i] = (char)(off / FILE_CHUNK + i * 7);
+      *sum += (uchar)buf[i];
+    }
+    if (write(fd, buf, FILE_CHUNK) != FILE_CHUNK) {
+      close(fd);
+      return "short file write (disk full?)";
+    }
+  }
+  close(fd);
+  return 0;
+}
+
+static uint64 byte_sum(const volatile char* p, int n) {
+  uint64 s = 0;
+  for (int i = 0; i < n; i++)
+    s += (uchar)p[i];
+  return s;
+}
+
+/* One op: open, read() the whole file into a buffer, sum every byte, close. */
+static const char* read_once(uint64 want) {
+  int fd = open(MAPFILE, O_RDONLY);
+  if (fd < 0)
+    return "open(O_RDONLY) failed";
+  int total = 0, n;
+  while (total < FILE_BYTES && (n = read(fd, filebuf + total, FILE_BYTES - total)) > 0)
+    total += n;
+  close(fd);
+  if (total != FILE_BYTES || byte_sum(filebuf, FILE_BYTES) != want)
+    return "read() saw the wrong data";
+  return 0;
+}
+
+/* One op: open, mmap the whole file, sum every byte through the mapping (each page is read in at
+   its first touch), munmap, close. */
+static const char* mmap_once(uint64 want) {
+  int fd = open(MAPFILE, O_RDONLY);
+  if (fd < 0)
+    return "open(O_RDONLY) failed";
+  char* p = (char*)mmap(0, FILE_BYTES, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == (char*)MAP_FAILED)
+    return "mmap failed";
+  uint64 got = byte_sum(p, FILE_BYTES);
+  if (munmap(p, FILE_BYTES) != 0)
+    return "munmap failed";
+  if (got != want)
+    return "mmap saw the wrong data";
+  return 0;
+}
+
+static uint64 mmap_once_ticks; /* the mmap half of the last file_read_once_200kib run */
+static uint64 mmap_once_ops;
+
+/* Alternating rounds of both, after one untimed warm-up of each, with the idle filler running. */
+static const char* once_rounds(int iters, struct result* r) {
+  const char* err = start_filler();
+  if (err)
+    return err;
+  uint64 want = 0;
+  err = make_map_file(&want);
+  if (!err)
+    err = read_once(want);
+  if (!err)
+    err = mmap_once(want);
+  r->ticks = 0;
+  mmap_once_ticks = 0;
+  for (int i = 0; i < iters && !err; i++) {
+    uint64 t0 = rdtime();
+    err = read_once(want);
+    uint64 t1 = rdtime();
+    if (!err)
+      err = mmap_once(want);
+    uint64 t2 = rdtime();
+    r->ticks += t1 - t0;
+    mmap_once_ticks += t2 - t1;
+  }
+  unlink(MAPFILE);
+  stop_filler();
+  if (err)
+    return err;
+  r->ops = iters;
+  mmap_once_ops = iters;
+  return 0;
+}
+
+/* One op = read a 200 KiB file once with read(); its mmap twin is file_mmap_once_200kib. */
+static const char* bench_read_once(int iters, struct result* r) { return once_rounds(iters, r); }
+
+static const char* bench_mmap_once(int iters, struct result* r) {
+  if (mmap_once_ops == 0) { /* file_read_once_200kib was not selected: run it for its mmap half */
+    struct result unused;
+    const char* err = once_rounds(iters, &unused);
+    if (err)
+      return err;
+  }
+  r->ticks = mmap_once_ticks;
+  r->ops = mmap_once_ops;
+  return 0;
+}
+
 struct bench {
   const char* name;
   bench_fn fn;
@@ -517,6 +631,8 @@ static const struct bench benches[] = {
     {"copyin_write_4kib", bench_copyin_write, 128},
     {"lazy_sbrk_1gib_touch64", bench_lazy_1gib, 8},
     {"page_fault_zero_4kib", bench_fault_page, 4},
+    {"file_read_once_200kib", bench_read_once, 3},
+    {"file_mmap_once_200kib", bench_mmap_once, 3},
 };
 #define NBENCH ((int)(sizeof(benches) / sizeof(benches[0])))
 

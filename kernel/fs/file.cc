@@ -96,6 +96,10 @@ int filestat(File* f, uint64_t addr) {
 
 int fileread(File* f, uint64_t addr, int n) {
   if (!f->readable || n < 0) return -1;
+  // mmap, routing until dp's fault path lands: a buffer in a mapping is faulted in before any
+  // lock is taken (reading it in may need this very inode's lock, and pipes copy under a spin
+  // lock).
+  if (!prefault_user_range(addr, static_cast<uint64_t>(n), true).ok()) return -1;
   switch (f->type) {
     case FileType::kPipe:
       return piperead(f->pipe, addr, n);
@@ -121,6 +125,8 @@ int fileread(File* f, uint64_t addr, int n) {
 // the first short chunk (disk full, bad address): returns what was written, or -1 if nothing.
 int filewrite(File* f, uint64_t addr, int n) {
   if (!f->writable || n < 0) return -1;
+  // mmap routing, as in fileread.
+  if (!prefault_user_range(addr, static_cast<uint64_t>(n), false).ok()) return -1;
   switch (f->type) {
     case FileType::kPipe:
       return pipewrite(f->pipe, addr, n);

@@ -11,6 +11,7 @@
 #include "kernel/lib/string.h"
 #include "kernel/param.h"
 #include "kernel/proc/elf.h"
+#include "kernel/proc/mmap.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/process_memory.h"
 #include "kernel/proc/syscall.h"
@@ -106,6 +107,7 @@ int exec(const char* path, const char* const* argv, int argc) {
 
   // Commit: nothing can fail from here on.
   safestrcpy(p->name, last_component(path), sizeof(p->name));
+  mappings_drop_all(p);  // mmap: the old image's mappings go (written back first)
   p->memory.replace(std::move(memory));
   arch::set_user_entry(*p->trapframe, *entry, *sp);
   arch::set_user_argv(*p->trapframe, *sp);

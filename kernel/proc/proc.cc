@@ -10,6 +10,7 @@
 #include "kernel/fs/log.h"
 #include "kernel/lib/panic.h"
 #include "kernel/lib/string.h"
+#include "kernel/proc/mmap.h"
 #include "kernel/proc/sysproc.h"
 #include "kernel/sync/print.h"
 
@@ -183,11 +184,17 @@ void user_init() {
   p->lock.release();
 }
 
+Status prefault_user_range(uint64_t addr, uint64_t len, bool write) {
+  return myproc()->memory.prefault_mapped(addr, len, write);
+}
+
 int fork() {
   Proc* p = myproc();
+  // mmap: the parent's shared file pages are read in first (this sleeps; the copy cannot).
+  if (!mappings_prepare_fork(p).ok()) return -1;
   Proc* np = alloc_proc();
   if (np == nullptr) return -1;
-  if (!p->memory.copy_to(np->memory).ok()) {
+  if (!p->memory.copy_to(np->memory).ok() || !mappings_copy(p, np).ok()) {
     free_proc_locked(np);
     np->lock.release();
     return -1;
@@ -216,6 +223,8 @@ void exit(int status) {
   Proc* p = myproc();
   if (p == g_initproc) panic("init exiting with status %d", status);
 
+  mappings_drop_all(p);  // mmap: write back shared pages, drop the file references
+
   for (File*& f : p->ofile) {
     if (f != nullptr) {
       fileclose(f);
@@ -241,6 +250,10 @@ void exit(int status) {
 
 int wait(uint64_t status_addr) {
   Proc* p = myproc();
+  // mmap: a status word in a mapping is faulted in now; the copy below holds spin locks.
+  if (status_addr != 0 && !p->memory.prefault_mapped(status_addr, sizeof(int), true).ok()) {
+    return -1;
+  }
   SpinLockGuard guard(g_wait_lock);
   for (;;) {
     bool have_kids = false;

@@ -52,6 +52,9 @@ void set_killed(Proc* p);
 // Copy to/from either a user address (of the current process) or a kernel address.
 Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len);
 Status either_copyin(void* dst, bool user_src, uint64_t src, uint64_t len);
+// mmap, routing until dp's fault path lands: faults in the current process's mapped pages of
+// [addr, addr + len) before a copy made under a lock (ProcessMemory::prefault_mapped).
+Status prefault_user_range(uint64_t addr, uint64_t len, bool write);
 
 // Process life cycle (system calls build on these).
 void proc_init();               // xv6 procinit

@@ -7,6 +7,7 @@
 #include "kernel/lib/panic.h"
 #include "kernel/proc/mapping_fault.h"
 #include "kernel/memlayout.h"
+#include "kernel/proc/mmap.h"
 
 namespace pagoda {
 namespace {
@@ -132,6 +133,8 @@ Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind,
                       last->kind == RegionKind::kHeap && last->end() == from;
   if (!extend) {
     PAGODA_TRY(regions_.insert(Region{VirtAddr(from), to - from, mapped_perm(perm), kind}));
+  } else if (touches_mapping(from, to - from)) {
+    return Error::kAlreadyMapped;  // mmap: a mapping (a hint just above the heap) is in the way
   }
   const Status grown = grow();
   if (!grown.ok()) {
@@ -291,6 +294,9 @@ Status ProcessMemory::fault_in_range(uint64_t va, uint64_t len, mm::Access acces
 Status ProcessMemory::copy_in(void* dst, uint64_t src, uint64_t len) {
   __atomic_fetch_add(&g_copy_in_calls, 1, __ATOMIC_RELAXED);
   PAGODA_TRY(fault_in_range(src, len, mm::Access::kRead));
+  // Mapped pages (mmap) are not in the per-process design's mirror: read them by walking the
+  // user table.
+  if (touches_mapping(src, len)) return as_.copy_in(dst, VirtAddr(src), len);
   return kernel_.copy_in(as_, dst, src, len);
 }
 
@@ -312,13 +318,30 @@ Result<uint64_t> ProcessMemory::copy_in_str(char* dst, uint64_t src, uint64_t ma
       const uint64_t in_page = kPageSize - (va & (kPageSize - 1));
       const uint64_t n = in_page < max - done ? in_page : max - done;
       PAGODA_TRY(fault_in_range(va, 1, mm::Access::kRead));
-      Result<uint64_t> got = kernel_.copy_in_str(as_, dst + done, va, n);
+      Result<uint64_t> got = touches_mapping(va, n)  // not mirrored: walk the user table
+                                 ? as_.copy_in_str(dst + done, VirtAddr(va), n)
+                                 : kernel_.copy_in_str(as_, dst + done, va, n);
       if (got.ok()) return done + *got;
       if (got.error() != Error::kTooBig) return got.error();
       done += n;
     }
     return Error::kTooBig;
   }
+}
+
+bool ProcessMemory::touches_mapping(uint64_t va, uint64_t len) const {
+  if (len == 0) return false;
+  const uint64_t last = len - 1 > UINT64_MAX - va ? UINT64_MAX : va + (len - 1);
+  for (const Region& r : regions_) {
+    if (r.kind != RegionKind::kFileMap && r.kind != RegionKind::kAnonymous) continue;
+    if (r.start.value() <= last && va < r.end()) return true;
+  }
+  return false;
+}
+
+Status ProcessMemory::prefault_mapped(uint64_t va, uint64_t len, bool write) const {
+  if (!touches_mapping(va, len)) return {};
+  return mapping_fault_in_range(*this, va, len, write);
 }
 
 uint64_t copy_in_calls() {

@@ -95,6 +95,14 @@ class ProcessMemory {
     return mm::collect_page_access(as_.table(), base, npages, mask, clear);
   }
 
+  // mmap (kernel/proc/mmap.cc): the regions and the user tree it changes for mappings, which lie
+  // above size() (the kernel's choice: below the usyscall page), outside grow/shrink's reach.
+  Regions& mapping_regions() { return regions_; }
+  UserAddressSpace& mapping_space() { return as_; }
+  // Routing until dp's fault path lands: faults in the mapped pages of [va, va + len) ahead of a
+  // copy made under a lock (fileread/filewrite, wait). Not in a mapping: nothing to do.
+  Status prefault_mapped(uint64_t va, uint64_t len, bool write) const;
+
   // What the hart loads to run the user image (usertrapret's satp).
   uint64_t user_token() const { return arch::page_table_token(as_.table().root()); }
   const KernelPageTable& user_table() const { return as_.table(); }
@@ -123,6 +131,8 @@ class ProcessMemory {
   Status open_usyscall(int pid);
   // Unmaps and frees it (exit, exec's old image, a failed open).
   void close_usyscall();
+  // mmap: whether [va, va + len) overlaps a kFileMap or kAnonymous region.
+  bool touches_mapping(uint64_t va, uint64_t len) const;
 
   UserAddressSpace as_;
   KernelTableDesign kernel_;

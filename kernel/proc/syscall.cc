@@ -3,6 +3,7 @@
 
 #include "kernel/arch/arch.h"
 #include "kernel/fs/sysfile.h"
+#include "kernel/proc/mmap.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/sysproc.h"
 #include "kernel/sync/print.h"
@@ -39,6 +40,8 @@ struct SyscallTable {
     entries[SYS_mkdir] = sys_mkdir;
     entries[SYS_close] = sys_close;
     entries[SYS_sysinfo] = sys_sysinfo;
+    entries[SYS_mmap] = sys_mmap;
+    entries[SYS_munmap] = sys_munmap;
     entries[SYS_kpgtbl] = sys_kpgtbl;
     entries[SYS_pgaccess] = sys_pgaccess;
     entries[SYS_meminfo] = sys_meminfo;

@@ -28,6 +28,9 @@ void trap::user_fault(const char* what, uint64_t addr, uint64_t pc) {
 
 void trap::user_page_fault(const char* what, uint64_t addr, uint64_t pc, mm::Access access) {
   Proc* p = myproc();
+  // The trap state is saved: serving the fault may sleep (reading a mapped file's page), so take
+  // interrupts again as a system call does.
+  arch::intr_on();
   const Status served = p->memory.handle_fault(mm::VirtAddr(addr), access);
   if (served.ok()) return;
   user_fault(served.error() == Error::kNoMemory ? "out of memory in a page fault" : what, addr, pc);

@@ -100,7 +100,7 @@ extern "C" [[noreturn]] void usertrap() {
   } else {
     // stval holds the faulting address for access faults; for an illegal instruction or a
     // breakpoint it holds the instruction bits (or 0), so name the instruction's address instead.
-    uint64_t addr = (scause == 2 || scause == 3) ? riscv::r_sepc() : riscv::r_stval();
+    const uint64_t addr = (scause == 2 || scause == 3) ? riscv::r_sepc() : riscv::r_stval();
     trap::user_fault(cause_name(scause), addr, riscv::r_sepc());
   }
   trap::user_trap_done(which == DevIntr::kTimer);

@@ -103,6 +103,11 @@ Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len
   return Status::Ok();
 }
 
+// The fake process has no mappings (kernel/proc/mmap.cc): nothing to fault in.
+Status prefault_user_range(uint64_t, uint64_t, bool) {
+  return {};
+}
+
 Status either_copyin(void* dst, bool user_src, uint64_t src, uint64_t len) {
   if (!user_src) {
     std::memmove(dst, reinterpret_cast<const void*>(src), len);

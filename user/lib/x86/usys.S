@@ -62,5 +62,7 @@ SYSCALL(meminfo)
 SYSCALL(halt)
 SYSCALL(copystats)
 SYSCALL(allocfail)
+SYSCALL(mmap)
+SYSCALL(munmap)
 
         .section .note.GNU-stack, "", @progbits
