@@ -496,17 +496,18 @@ class Fuzzer {
         if (rng_.below(8) != 0) break;
         const uint64 nums[] = {0,
                                22,
-                               24 + rng_.below(10),
+                               24 + rng_.below(3),   // 24-26 (27/28 are mmap/munmap)
+                               31 + rng_.below(2),   // 31-32 (30 pgaccess, 33 pgpte, 34 kpgtbl)
                                35 + rng_.below(5),
-                               SYS_wait_status + 1,  // past exit and wait with a status (43, 44)
-                               SYS_wait_status + 2,
-                               45 + rng_.below(1000),
+                               SYS_meminfo + 1,  // past exit/wait with a status (43, 44), meminfo 45
+                               SYS_meminfo + 2,
+                               47 + rng_.below(1000),
                                static_cast<uint64>(-1),
                                (1ull << 32) + SYS_getpid,
                                (1ull << 32) + SYS_halt,
                                (1ull << 63) + SYS_halt,
                                rng_.next()};
-        const long num = static_cast<long>(nums[rng_.below(12)]);
+        const long num = static_cast<long>(nums[rng_.below(sizeof(nums) / sizeof(nums[0]))]);
         r = call6(num, rng_.next(), rng_.next(), rng_.next());
         expect(r == -1, num, r);
         break;
