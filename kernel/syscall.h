@@ -28,6 +28,7 @@
 
 /* MIT lab extensions, with the labs' numbers. */
 #define SYS_sysinfo 23 /* syscall lab: struct sysinfo */
+#define SYS_pgpte 33   /* page-table lab 2024: the leaf PTE that maps an address, or 0 */
 #define SYS_kpgtbl 34  /* page-table lab: print the caller's page table */
 
 /* Pagoda extensions, numbered above every lab's. */

@@ -38,6 +38,7 @@ int uptime(void);
 /* lab and Pagoda extensions (see kernel/syscall.h) */
 int sysinfo(struct sysinfo*);
 int kpgtbl(void);
+uint64 pgpte(void*); /* the leaf PTE that maps an address, or 0 */
 int halt(int);
 int copystats(struct copystats*);
 int allocfail(int mode, uint64 arg, uint64 seed); /* kernel/allocfail.h */

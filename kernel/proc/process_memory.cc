@@ -3,6 +3,7 @@
 
 #include <utility>
 
+#include "kernel/features.h"
 #include "kernel/lib/panic.h"
 
 namespace pagoda {
@@ -73,7 +74,10 @@ Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind)
   if (!extend) {
     PAGODA_TRY(regions_.insert(Region{VirtAddr(from), to - from, mapped_perm(perm), kind}));
   }
-  const Status grown = as_.grow(new_size, perm);
+  // Superpages (issue 12): an eager sbrk maps each aligned 2 MiB with one leaf when it can.
+  const Status grown = kind == RegionKind::kHeap && features::kSuperpages
+                           ? as_.grow_superpages(new_size, perm)
+                           : as_.grow(new_size, perm);
   if (!grown.ok()) {
     if (!extend) PAGODA_MUST(regions_.remove(VirtAddr(from), to - from));
     return grown;
@@ -140,6 +144,7 @@ Status ProcessMemory::grow_by(int64_t n) {
   if (n < 0) {
     const uint64_t dec = 0 - static_cast<uint64_t>(n);
     if (dec > size) return Error::kOutOfRange;
+    PAGODA_TRY(as_.split_for_shrink(size - dec));  // a superpage the new end cuts through
     as_.shrink(size - dec);
     PAGODA_MUST(regions_.truncate(VirtAddr(mm::page_round_up(size - dec))));
   }

@@ -39,6 +39,7 @@ struct SyscallTable {
     entries[SYS_mkdir] = sys_mkdir;
     entries[SYS_close] = sys_close;
     entries[SYS_sysinfo] = sys_sysinfo;
+    entries[SYS_pgpte] = sys_pgpte;
     entries[SYS_kpgtbl] = sys_kpgtbl;
     entries[SYS_halt] = sys_halt;
     entries[SYS_copystats] = sys_copystats;

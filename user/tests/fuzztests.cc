@@ -495,7 +495,7 @@ class Fuzzer {
         if (rng_.below(8) != 0) break;
         const uint64 nums[] = {0,
                                22,
-                               24 + rng_.below(10),
+                               24 + rng_.below(9),  // 33 is pgpte
                                35 + rng_.below(5),
                                SYS_wait_status + 1,  // past exit and wait with a status (43, 44)
                                SYS_wait_status + 2,
