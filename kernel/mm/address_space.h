@@ -136,8 +136,10 @@ class AddressSpace {
         if (status.ok()) done = stop;
       }
       if (!status.ok()) {
-        if (done > from) unmap_user(VirtAddr(from), (done - from) / kPageSize);
-        table_.prune_empty_tables(VirtAddr(from), to - from);
+        if (done > from) {  // the pieces mapped before the failure go, and their tables
+          unmap_user(VirtAddr(from), (done - from) / kPageSize);
+          table_.prune_empty_tables(VirtAddr(from), done - from);
+        }
         return status;
       }
       size_ = new_size;

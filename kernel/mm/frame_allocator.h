@@ -227,6 +227,8 @@ class FrameAllocator {
     Guard guard(lock_);
     return free_count_ + cached;
   }
+  // Every page handed to the allocator (add_range, extend), its metadata pages included: those are
+  // never free, so total_pages() - free_pages() is what is in use.
   uint64_t total_pages() const {
     Guard guard(lock_);
     return total_;
@@ -347,7 +349,7 @@ class FrameAllocator {
     zone.state = static_cast<uint8_t*>(ptr(PhysAddr(first)));
     const uint64_t n = (zone.end - zone.start) / kPageSize;
     __builtin_memset(zone.state, kAllocated, n);
-    total_ += n;
+    total_ += frames;  // the metadata pages count as owned, and always in use
     // The largest aligned blocks that fit, lowest first. No junk fill: the frames were never used.
     for (uint64_t pa = zone.start; pa < zone.end;) {
       unsigned order = kMaxOrder;

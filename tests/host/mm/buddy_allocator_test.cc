@@ -79,8 +79,8 @@ class BuddyTest : public ::testing::Test {
 };
 
 TEST_F(BuddyTest, MetadataIsCarvedFromTheRangeAndSizedByIt) {
-  EXPECT_EQ(frames_.total_pages(), 2048u - 1);  // one page holds 2048 state bytes
-  EXPECT_EQ(frames_.free_pages(), 2048u - 1);
+  EXPECT_EQ(frames_.total_pages(), 2048u);     // the metadata page included
+  EXPECT_EQ(frames_.free_pages(), 2048u - 1);  // one page holds 2048 state bytes
   // [kBase + 4K, kBase + 2M) is split into its largest aligned blocks; the rest are 2M blocks
   // merged pairwise into 4 MiB blocks (order 10).
   EXPECT_EQ(frames_.free_blocks(10), 1u);  // [4M, 8M)
@@ -92,7 +92,8 @@ TEST_F(BuddyTest, LargerRangesGetMoreMetadataPages) {
   Ram big(64 * 1024 * 1024);
   Frames f;
   f.add_range(PhysAddr(kBase), PhysAddr(kBase + big.bytes()), big.offset());
-  EXPECT_EQ(f.total_pages(), 16384u - 4);  // 16384 state bytes: four pages
+  EXPECT_EQ(f.free_pages(), 16384u - 4);  // 16384 state bytes: four pages
+  EXPECT_EQ(f.total_pages(), 16384u);
 }
 
 TEST_F(BuddyTest, SuperpageBlocksAreAlignedAndJunkFilled) {
@@ -181,7 +182,7 @@ TEST_F(BuddyDeathTest, FreeingABlockTwiceOrMisalignedPanics) {
 template <class Alloc>
 void random_run(Alloc& frames, uint64_t seed, int steps) {
   std::mt19937_64 rng(seed);
-  const uint64_t total = frames.total_pages();
+  const uint64_t total = frames.free_pages();
   std::vector<uint64_t> initial_blocks;
   for (unsigned o = 0; o <= Alloc::kMaxOrder; ++o) initial_blocks.push_back(frames.free_blocks(o));
   std::map<uint64_t, unsigned> blocks;  // allocated block -> order (frees may split it)
@@ -331,7 +332,7 @@ TEST_F(CachedBuddyTest, RandomRunsAgainstAModel) {
 }
 
 TEST_F(CachedBuddyTest, ThreadsOnThreeCpusLoseNothing) {
-  const uint64_t total = frames_.total_pages();
+  const uint64_t total = frames_.free_pages();
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < 3; ++t) {
     threads.emplace_back([this, t] {
