@@ -307,9 +307,10 @@ class AddressSpace {
     Perm run_perm = Perm::kNone;
     const uint64_t end = va.value() + size;
     for (uint64_t a = va.value(); a <= end; a += kPageSize) {
-      const Pte* pte = a < end ? table_.find_leaf(VirtAddr(a)) : nullptr;  // any level
+      int level = 0;
+      const Pte* pte = a < end ? table_.find_leaf(VirtAddr(a), &level) : nullptr;  // any level
       const bool user = pte != nullptr && pte->valid() && pte->user();
-      const PhysAddr frame = user ? table_.frame_of(VirtAddr(a)).value() : PhysAddr();
+      const PhysAddr frame = user ? Table::View::frame_in(*pte, level, VirtAddr(a)) : PhysAddr();
       if (run_size > 0 && user && frame == run_pa + run_size && pte->perm() == run_perm) {
         run_size += kPageSize;
         continue;

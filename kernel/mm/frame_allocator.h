@@ -107,8 +107,11 @@ class FrameAllocator {
   static constexpr unsigned kMaxOrder = 10;        // blocks of 1 .. 1024 frames (4 KiB .. 4 MiB)
   static constexpr unsigned kSuperpageOrder = 9;   // 2 MiB: an Sv39 level-1 leaf
   static constexpr unsigned kMaxZones = 4;         // add_range and up to three extend()s
-  static constexpr uint32_t kCacheHigh = 64;       // a CPU cache above this many frames drains
-  static constexpr uint32_t kCacheBatch = 32;      // frames moved per refill or drain
+  // A CPU cache above kCacheHigh frames drains kCacheBatch of them; an empty one refills as many.
+  // Large enough that an sbrk of a few MiB and its shrink stay in the cache instead of merging
+  // every frame up the buddy orders and splitting it down again (which costs more than the lock).
+  static constexpr uint32_t kCacheHigh = 1024;
+  static constexpr uint32_t kCacheBatch = 256;
 
   // Arguments go to the lock's constructor (SpinLock takes its name). constexpr, so the kernel can
   // have a constinit instance.

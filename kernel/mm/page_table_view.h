@@ -68,6 +68,11 @@ class PageTableView {
     return pte->phys() + (va.page_round_down().value() & (span(level) - 1));
   }
 
+  // The 4 KiB frame behind the page at va inside `leaf`, a valid leaf at `level` that maps va.
+  static PhysAddr frame_in(const Pte& leaf, int level, VirtAddr va) {
+    return leaf.phys() + (va.page_round_down().value() & (span(level) - 1));
+  }
+
   // The physical address of the byte at va, through any valid leaf.
   Result<PhysAddr> translate(VirtAddr va) const {
     if (va.value() >= kMaxVa) return Error::kOutOfRange;
