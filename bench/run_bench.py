@@ -37,6 +37,7 @@ BENCH_RE = re.compile(r"^BENCH name=(\S+) (?:ticks_per_op=([0-9.]+) iters=(\d+) 
 # vmbench's benchmarks, one shell command per group (file_read_200kib reports the read half of
 # file_write_200kib's rounds, so the two run in one process).
 GROUPS = [["getpid"], ["fork_exit_wait"], ["fork_exit_wait_4mib"], ["exec"], ["sbrk_touch_4mib"],
+          ["sbrk_touch_4mib_aligned"],
           ["pipe_4mib_512b"], ["file_write_200kib", "file_read_200kib"], ["copyin_write_4kib"],
           ["lazy_sbrk_1gib_touch64"], ["page_fault_zero_4kib"],
           ["file_read_once_200kib", "file_mmap_once_200kib"]]
@@ -60,6 +61,9 @@ def parse_args(argv=None):
                    help="an eager kernel (lab profile pgtbl2020: no lazy sbrk, no COW fork), run as "
                         "design 'pgtbl2020' for the demand-paging ratios (issue 12)")
     p.add_argument("--fs", required=True, help="fs.img holding vmbench and nop (a copy is used)")
+    p.add_argument("--kernel-4k", default=os.path.join(ROOT, "build", "riscv-pgtbl2020", "kernel", "kernel"),
+                   help="a kernel without superpages (`make lab LAB=pgtbl2020`) for the superpage "
+                        "figure: its sbrk benchmarks run in the same invocation; '' to skip")
     p.add_argument("--host-bench", default="", help="Google Benchmark binary of the page-table core")
     p.add_argument("--out", default=os.path.join(ROOT, "bench"), help="directory for results.*")
     p.add_argument("--runs", type=int, default=2, help="QEMU runs per design (default 2)")
@@ -133,15 +137,20 @@ def vmbench_commands(extra):
     return [" ".join(["vmbench"] + ([flags] if flags else []) + group) for group in GROUPS]
 
 
-def guest_run(args, design, kernel, index):
+# The superpage figure (issue 12): these run on --kernel-4k too, whose design is per-process.
+SUPERPAGE_BENCHES = ["sbrk_touch_4mib", "sbrk_touch_4mib_aligned"]
+KERNEL_4K = "4k-pages"
+
+
+def guest_run(args, design, kernel, index, kpt=None, vmbench_args=None):
     """One boot: vmbench, then halt. Returns a record for results.json; never raises."""
     record = {"design": design, "run": index, "kernel": kernel, "ok": False, "benchmarks": {},
               "error": None, "console": ""}
     tmpdir = tempfile.mkdtemp(prefix="pagoda-bench-")
     image = os.path.join(tmpdir, "fs.img")
     shutil.copyfile(args.fs, image)
-    qargs = argparse.Namespace(kernel=kernel, fs=args.fs, cpus=1, kpt=DESIGN_KPT.get(design, design),
-                               timeout=args.timeout,
+    qargs = argparse.Namespace(kernel=kernel, fs=args.fs, cpus=1,
+                               kpt=kpt or DESIGN_KPT.get(design, design), timeout=args.timeout,
                                qemu_extra=ICOUNT, arch="riscv")
     q = harness.Qemu(qargs, image=image, cpus=1)
     record["qemu_command"] = " ".join(q.command_line())
@@ -150,7 +159,7 @@ def guest_run(args, design, kernel, index):
         q.start()
         q.boot(timeout=min(120, args.timeout))
         booted = time.monotonic()
-        for command in vmbench_commands(args.vmbench_args):
+        for command in vmbench_commands(args.vmbench_args if vmbench_args is None else vmbench_args):
             t0 = time.monotonic()
             out = q.run(command, timeout=max(1, args.timeout - (t0 - started)))
             wall = round(time.monotonic() - t0, 1)
@@ -338,6 +347,27 @@ def ratio_table(records, designs, missing):
     return L
 
 
+def superpage_table(records, summary):
+    """sbrk+touch 4 MiB on the default kernel (superpages) against the pgtbl2020 kernel (4 KiB
+    pages only), from the same invocation."""
+    four_k = summary.get(KERNEL_4K, {})
+    if not any("mean" in four_k.get(n, {}) for n in SUPERPAGE_BENCHES):
+        return []
+    L = ["Superpages (issue 12): the per-process default kernel, which maps each 2 MiB-aligned 2 MiB "
+         "of an eager sbrk with one level-1 leaf, against the pgtbl2020 profile's kernel (4 KiB pages "
+         "only), same fs.img, same run. `sbrk_touch_4mib_aligned` starts at a 2 MiB boundary, so its "
+         "4 MiB are two superpages; `sbrk_touch_4mib` starts wherever the break is.", "",
+         "| benchmark | superpages: ticks/op | 4 KiB pages: ticks/op | 4 KiB / superpages |",
+         "|---|---:|---:|---:|"]
+    for name in SUPERPAGE_BENCHES:
+        sp = summary.get("per-process", {}).get(name, {}).get("mean")
+        fk = four_k.get(name, {}).get("mean")
+        cells = [f"`{name}`", fmt_ticks(sp) if sp else "—", fmt_ticks(fk) if fk else "—",
+                 f"{fk / sp:.2f}×" if sp and fk else "—"]
+        L.append("| " + " | ".join(cells) + " |")
+    return L
+
+
 def wall_table(records, designs, missing):
     """Host wall-clock seconds of each vmbench command (mean over the runs): what the figures cost
     to make, and for the disk-bound benchmarks a hint of their real duration."""
@@ -401,6 +431,9 @@ def render_markdown(meta, records, summary, designs, missing, host):
             L.append("")
         L += guest_table(records, summary, designs, missing)
         L.append("")
+        sp = superpage_table(records, summary)
+        if sp:
+            L += sp + [""]
         L.append("Operations: `getpid` round trip; `fork_exit_wait` of the small vmbench process; "
                  "`fork_exit_wait_4mib` the same after the parent grew by 4 MiB and touched every "
                  "page; `exec` of `nop` (per exec, fork cost subtracted); `sbrk_touch_4mib` = "
@@ -532,11 +565,22 @@ def main():
             for name, b in rec["benchmarks"].items():
                 print(f"    {name}: {b.get('ticks_per_op', 'error: ' + str(b.get('error')))}")
 
+    if args.kernel_4k and os.path.exists(args.kernel_4k) and os.path.exists(args.fs):
+        for i in range(1, args.runs + 1):
+            print(f"bench: {KERNEL_4K} ({args.kernel_4k}) run {i}/{args.runs} ...", flush=True)
+            rec = guest_run(args, KERNEL_4K, args.kernel_4k, i, kpt="per-process",
+                            vmbench_args=" ".join(SUPERPAGE_BENCHES))
+            records.append(rec)
+            for name, b in rec["benchmarks"].items():
+                print(f"    {name}: {b.get('ticks_per_op', 'error: ' + str(b.get('error')))}")
+    elif args.kernel_4k:
+        print(f"bench: {KERNEL_4K}: not run: kernel {args.kernel_4k} does not exist", flush=True)
+
     print("bench: host micro-benchmarks ...", flush=True)
     host = host_bench(args)
     print(f"bench: host micro-benchmarks: {host['status']}", flush=True)
 
-    summary = summarize(records, designs)
+    summary = summarize(records, designs + [KERNEL_4K])
     markdown = render_markdown(meta, records, summary, designs, missing, host)
     markdown += demand_paging_section(summary)
     with open(os.path.join(args.out, "results.md"), "w", encoding="utf-8") as f:

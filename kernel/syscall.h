@@ -31,6 +31,7 @@
 #define SYS_mmap 27    /* mmap lab: void *mmap(addr, len, prot, flags, fd, off) */
 #define SYS_munmap 28  /* mmap lab: int munmap(addr, len) */
 #define SYS_pgaccess 30 /* page-table lab 2021: which pages were accessed, as a bit mask */
+#define SYS_pgpte 33   /* page-table lab 2024: the leaf PTE that maps an address, or 0 */
 #define SYS_kpgtbl 34  /* page-table lab: print the caller's page table */
 
 /* Pagoda extensions, numbered above every lab's. */

@@ -46,6 +46,7 @@ int sysinfo(struct sysinfo*);
 int kpgtbl(void);
 int pgaccess(void* base, int len, void* mask); /* 2021 lab: bit i = page i accessed */
 int meminfo(struct meminfo*);                  /* kernel/sysinfo.h */
+uint64 pgpte(void*); /* the leaf PTE that maps an address, or 0 */
 int halt(int);
 int copystats(struct copystats*);
 int allocfail(int mode, uint64 arg, uint64 seed); /* kernel/allocfail.h */

@@ -10,6 +10,7 @@
 #include "kernel/mm/frame_allocator.h"
 #include "kernel/mm/frame_refs.h"
 #include "kernel/mm/page_table.h"
+#include "kernel/param.h"
 #include "kernel/sync/spinlock.h"
 
 namespace pagoda {
@@ -17,9 +18,20 @@ namespace pagoda {
 // RAM is direct-mapped in the kernel page table (virtual == physical on RISC-V, physical +
 // KERNBASE on x86: arch::kDirectMapOffset), so the frame allocator is the kernel's PhysMemory as
 // it is: ptr(pa) is the frame's kernel address.
+// The frame allocator's per-CPU caches (FrameAllocator's Cpus): one per hart, chosen by the hart
+// id. Read with interrupts on the id may be stale by the time it is used; each cache has its own
+// lock, so that only costs speed.
+struct KernelCpus {
+  static constexpr unsigned kCpus = NCPU;
+  static unsigned current() { return static_cast<unsigned>(arch::cpu_id()); }
+  struct CacheLock : SpinLock {
+    constexpr CacheLock() : SpinLock("kmem_cpu") {}
+  };
+};
+
 // Frames carry reference counts (mm::RefCountedMemory) for copy-on-write fork: free_page drops one
 // reference and frees the frame with the last. alloc()/free() are the allocator's own.
-using KernelMemory = mm::RefCountedMemory<mm::FrameAllocator<SpinLock>>;
+using KernelMemory = mm::RefCountedMemory<mm::FrameAllocator<SpinLock, KernelCpus>>;
 using KernelPageTable = mm::PageTable<arch::PteFormat, KernelMemory>;
 
 KernelMemory& kernel_memory();

@@ -17,6 +17,7 @@
 #include "kernel/lib/panic.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
+#include "kernel/mm/block_memory.h"
 #include "kernel/mm/frame_refs.h"
 #include "kernel/mm/mapping_observer.h"
 #include "kernel/mm/memory.h"
@@ -100,6 +101,64 @@ class AddressSpace {
     }
     size_ = new_size;
     return {};
+  }
+
+  // Superpages (features::kSuperpages): as grow(), but each 2 MiB-aligned 2 MiB of the new range
+  // is mapped with one superpage leaf when an aligned 2 MiB block is free (else with 4 KiB pages,
+  // as grow() does). Without superpages in the format or the memory, the same as grow().
+  // Failure-atomic: what was mapped before the failure is unmapped again.
+  Status grow_superpages(uint64_t new_size, Perm perm) {
+    if constexpr (!Table::kSuperpages || !BlockMemory<Memory>) {
+      return grow(new_size, perm);
+    } else {
+      if (new_size <= size_) return {};
+      if (new_size > limit_) return Error::kOutOfRange;
+      constexpr uint64_t kSuper = Table::kSuperpageSize;
+      const uint64_t from = page_round_up(size_);
+      const uint64_t to = page_round_up(new_size);
+      const Perm leaf = perm | Perm::kRead | Perm::kUser;
+      uint64_t done = from;
+      Status status;
+      while (status.ok() && done < to) {
+        if ((done & (kSuper - 1)) == 0 && to - done >= kSuper) {
+          if (map_user_superpage(VirtAddr(done), leaf).ok()) {
+            done += kSuper;
+            continue;
+          }
+          // No aligned block (or no table for it): this 2 MiB in 4 KiB pages.
+          status = map_user(VirtAddr(done), kSuper, leaf);
+          if (status.ok()) done += kSuper;
+          continue;
+        }
+        // 4 KiB pages up to the next 2 MiB boundary (or the end).
+        const uint64_t boundary = (done | (kSuper - 1)) + 1;
+        const uint64_t stop = boundary < to ? boundary : to;
+        status = map_user(VirtAddr(done), stop - done, leaf);
+        if (status.ok()) done = stop;
+      }
+      if (!status.ok()) {
+        if (done > from) {  // the pieces mapped before the failure go, and their tables
+          unmap_user(VirtAddr(from), (done - from) / kPageSize);
+          table_.prune_empty_tables(VirtAddr(from), done - from);
+        }
+        return status;
+      }
+      size_ = new_size;
+      return {};
+    }
+  }
+
+  // Before shrink(new_size): splits the superpage (if any) that the new end falls inside, so that
+  // shrink frees the pages above it and keeps the ones below with their contents. kNoMemory (and
+  // nothing changed) if the split's table cannot be had. The caller flushes the TLB.
+  Status split_for_shrink(uint64_t new_size) {
+    if (new_size >= size_) return {};
+    const uint64_t boundary = page_round_up(new_size);
+    if (boundary >= page_round_up(size_)) return {};
+    int level = 0;
+    if (table_.find_leaf(VirtAddr(boundary), &level) == nullptr || level == 0) return {};
+    if ((boundary & (Table::View::span(level) - 1)) == 0) return {};  // shrink takes it whole
+    return table_.split_superpage(VirtAddr(boundary));
   }
 
   // xv6: uvmdealloc. Shrinks to new_size, freeing the whole pages above it. A new_size not below
@@ -236,7 +295,11 @@ class AddressSpace {
 
   // The last-level slot for va (valid or not), or nullptr if no table reaches it: what a fault
   // decision looks at (mm::decide_fault).
-  const Pte* leaf(VirtAddr va) const { return table_.walk(va.page_round_down()); }
+  // A superpage leaf (any level) counts: its pages are present.
+  const Pte* leaf(VirtAddr va) const {
+    const Pte* pte = table_.walk(va.page_round_down());
+    return pte != nullptr ? pte : table_.find_leaf(va.page_round_down());
+  }
 
   // A fault on a page never touched: maps a zeroed frame at va's page with perm (kUser and kRead
   // added) and tells the observer. kOutOfRange at or above size(); kAlreadyMapped if present.
@@ -249,7 +312,9 @@ class AddressSpace {
   // xv6: uvmcopy for a space with holes (fork without copy-on-write): the child gets a copy of
   // every present page and the same holes. child must be fresh (size 0; else kInvalid). On
   // failure the child is unchanged.
-  Status copy_present_to(AddressSpace& child) const {
+  // Superpages are split first (their 4 KiB pages are copied one by one).
+  Status copy_present_to(AddressSpace& child) {
+    PAGODA_TRY(split_superpages(0, page_round_up(size_)));
     return build_child(child, [&](Pte pte) -> Result<Pte> {
       const PhysAddr frame = PAGODA_TRY(child.table_.memory().alloc_page());
       copy_page(child.table_.memory(), frame, table_.memory(), pte.phys());
@@ -266,6 +331,8 @@ class AddressSpace {
     requires SharedPhysMemory<Memory>
   {
     Memory& mem = table_.memory();
+    // Superpages are shared as 4 KiB pages: split first (copy-on-write works page by page).
+    PAGODA_TRY(split_superpages(0, page_round_up(size_)));
     PAGODA_TRY(build_child(child, [&](Pte pte) -> Result<Pte> {
       mem.share_page(pte.phys());
       return shared_pte(pte);
@@ -314,6 +381,49 @@ class AddressSpace {
  private:
   enum class Notify : bool { kNo, kYes };
 
+  // The superpage leaves in [from, to) (page-aligned), which the per-table walks of
+  // for_each_present do not see, become 4 KiB leaves with the same frames and permissions (the
+  // observer's view does not change). kNoMemory if a split's table cannot be had; those split so
+  // far stay split (same contents).
+  Status split_superpages(uint64_t from, uint64_t to) {
+    if constexpr (Table::kSuperpages) {
+      constexpr uint64_t kSuper = Table::kSuperpageSize;
+      for (uint64_t span = from & ~(kSuper - 1); span < to; span += kSuper) {
+        int level = 0;
+        const Pte* pte = table_.find_leaf(VirtAddr(span), &level);
+        if (pte != nullptr && pte->valid() && level > 0) {
+          PAGODA_TRY(table_.split_superpage(VirtAddr(span)));
+        }
+      }
+    }
+    (void)from, (void)to;
+    return {};
+  }
+
+  // release_present's part for superpage leaves: each lies wholly in [from, to) (shrink splits
+  // the one its new end cuts through first) and goes as one block, the observer told first.
+  void release_superpages(uint64_t from, uint64_t to, Notify notify) {
+    if constexpr (Table::kSuperpages) {
+      constexpr uint64_t kSuper = Table::kSuperpageSize;
+      for (uint64_t span = from & ~(kSuper - 1); span < to; span += kSuper) {
+        int level = 0;
+        const Pte* pte = table_.find_leaf(VirtAddr(span), &level);
+        if (pte == nullptr || !pte->valid() || level == 0) continue;
+        if (span < from || span + kSuper > to) {
+          panic("AddressSpace: superpage 0x%lx only partly in a release of 0x%lx..0x%lx", span,
+                from, to);
+        }
+        if (notify == Notify::kYes && observer_ != nullptr && pte->user()) {
+          observer_->on_unmap(VirtAddr(span), kSuper);
+        }
+        if (!table_.unmap(VirtAddr(span), kSuper / kPageSize, FreeFrames::kYes).ok()) {
+          panic("AddressSpace: cannot unmap the superpage at 0x%lx", span);
+        }
+      }
+    }
+    (void)from, (void)to, (void)notify;
+  }
+
   // What fork leaves in both spaces for a page it shares.
   static Pte shared_pte(Pte pte) {
     if (!pte.writable() && !pte.cow()) return pte;
@@ -342,6 +452,7 @@ class AddressSpace {
   // Unmaps and frees (drops a reference to) every present page of [from, to), telling the
   // observer first, in runs of user pages, if asked (Notify::kNo: pages it was never told of).
   void release_present(uint64_t from, uint64_t to, Notify notify) {
+    release_superpages(from, to, notify);
     if (notify == Notify::kYes && observer_ != nullptr) {
       uint64_t run = 0;
       uint64_t len = 0;
@@ -422,6 +533,15 @@ class AddressSpace {
     return told;
   }
 
+  // map_user's superpage form: one leaf over a fresh zeroed 2 MiB block at va, told to the observer
+  // (as 512 contiguous pages). Fails with nothing changed.
+  Status map_user_superpage(VirtAddr va, Perm perm) {
+    PAGODA_TRY(table_.map_zeroed_superpage(va, perm));
+    const Status told = notify_map(va, Table::kSuperpageSize);
+    if (!told.ok()) free_user_pages(va, Table::kSuperpageSize / kPageSize);
+    return told;
+  }
+
   // The one place user pages are removed: tells the observer, then unmaps and frees.
   void unmap_user(VirtAddr va, uint64_t npages) {
     notify_unmap(va, npages * kPageSize);
@@ -446,9 +566,11 @@ class AddressSpace {
     Perm run_perm = Perm::kNone;
     const uint64_t end = va.value() + size;
     for (uint64_t a = va.value(); a <= end; a += kPageSize) {
-      const Pte* pte = a < end ? table_.walk(VirtAddr(a)) : nullptr;
+      int level = 0;
+      const Pte* pte = a < end ? table_.find_leaf(VirtAddr(a), &level) : nullptr;  // any level
       const bool user = pte != nullptr && pte->valid() && pte->user();
-      if (run_size > 0 && user && pte->phys() == run_pa + run_size && pte->perm() == run_perm) {
+      const PhysAddr frame = user ? Table::View::frame_in(*pte, level, VirtAddr(a)) : PhysAddr();
+      if (run_size > 0 && user && frame == run_pa + run_size && pte->perm() == run_perm) {
         run_size += kPageSize;
         continue;
       }
@@ -462,7 +584,7 @@ class AddressSpace {
       }
       if (user) {
         run_va = VirtAddr(a);
-        run_pa = pte->phys();
+        run_pa = frame;
         run_perm = pte->perm();
         run_size = kPageSize;
       }
@@ -477,7 +599,7 @@ class AddressSpace {
     uint64_t run_size = 0;
     const uint64_t end = va.value() + size;
     for (uint64_t a = va.value(); a <= end; a += kPageSize) {
-      const Pte* pte = a < end ? table_.walk(VirtAddr(a)) : nullptr;
+      const Pte* pte = a < end ? table_.find_leaf(VirtAddr(a)) : nullptr;  // any level
       if (pte != nullptr && pte->valid() && pte->user()) {
         if (run_size == 0) run_start = a;
         run_size += kPageSize;
@@ -490,7 +612,7 @@ class AddressSpace {
 
   // The frame behind a user page that may be accessed that way, or nullptr.
   const Pte* user_page(VirtAddr va0, Access access) const {
-    const Pte* pte = table_.walk(va0);
+    const Pte* pte = table_.find_leaf(va0);  // a 4 KiB page or a superpage
     if (pte == nullptr || !pte->valid() || !pte->user()) return nullptr;
     if (access == Access::kWrite && !pte->writable()) return nullptr;
     return pte;
@@ -516,8 +638,8 @@ class AddressSpace {
 
   // Where the kernel reaches the (already checked) user byte at va.
   void* user_ptr(VirtAddr va) const {
-    const Pte* pte = table_.walk(va.page_round_down());
-    return static_cast<char*>(table_.memory().ptr(pte->phys())) + va.page_offset();
+    const PhysAddr frame = table_.frame_of(va).value();  // through a superpage too
+    return static_cast<char*>(table_.memory().ptr(frame)) + va.page_offset();
   }
 
   // The state of an empty space (after a move or destroy()); table_ is reset by its own move.

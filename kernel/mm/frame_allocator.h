@@ -1,10 +1,29 @@
-// FrameAllocator<Lock>: the physical page allocator (xv6 kalloc.c). Free frames form a list
-// threaded through the frames themselves; a frame is reached at pa + virt_offset (the kernel's
-// direct map: offset 0; host tests: a host buffer). It is a PhysMemory, so page tables can use it
-// directly. The kernel-wide instance is kernel/kmem/kernel_memory.h's.
+// FrameAllocator<Lock, Cpus>: the physical page allocator (xv6 kalloc.c), a binary buddy allocator
+// (Knuth 2.5; Linux's zoned buddy system) that hands out single 4 KiB frames and naturally aligned
+// blocks of 2^order frames (order 9: a 2 MiB superpage frame on Sv39), and merges a freed block with
+// its buddy whenever both halves are free. A block is aligned to its own size in physical memory, so
+// a superpage leaf can map it.
 //
-// Fault injection (issue 15): a FaultPlan makes alloc() fail on demand, as if memory had run out,
-// so that tests reach every failure path (the allocfail system call arms it in the kernel).
+// Every frame can be freed on its own, whatever block it was handed out in: a superpage that is split
+// into 4 KiB leaves gives its frames back one by one and they merge again as they come.
+//
+// Metadata (one state byte per frame) is sized from the range at run time and carved from the start
+// of the range itself, so any amount of RAM works. Free blocks are kept on one doubly linked list
+// per order, threaded through the first frame of each block (two words); the rest of a free frame
+// holds xv6's junk 1s, and an allocated one starts as 5s. A frame is reached at pa + virt_offset
+// (the kernel's direct map: offset 0; host tests: a host buffer). It is a PhysMemory, so page tables
+// can use it directly. The kernel-wide instance is kernel/kmem/kernel_memory.h's.
+//
+// Cpus, if it names any CPUs (Cpus::kCpus > 0), adds a per-CPU cache of single frames for the hot
+// 4 KiB path: alloc() and free() of one frame then take only their CPU's cache lock, and go to the
+// buddy lists in batches. Cpus::current() says which cache to use (a hint: each cache has its own
+// lock, so a stale id is only slower); the kernel passes the hart id, host tests a fake. Frames in a
+// cache are free (counted by free_pages()) but not merged; alloc_block() drains every cache before
+// it gives up.
+//
+// Fault injection (issue 15): a FaultPlan makes allocations fail on demand, as if memory had run
+// out, so that tests reach every failure path (the allocfail system call arms it in the kernel). A
+// plan applies to every allocation, 4 KiB or a block.
 #pragma once
 
 #include <cstdint>
@@ -72,9 +91,28 @@ class FaultPlan {
   uint64_t injected_ = 0;
 };
 
-template <class Lock>
+// No per-CPU caches: every allocation takes the allocator's lock.
+struct NoCpuCaches {
+  static constexpr unsigned kCpus = 0;
+  static unsigned current() { return 0; }
+  struct CacheLock {
+    void acquire() {}
+    void release() {}
+  };
+};
+
+template <class Lock, class Cpus = NoCpuCaches>
 class FrameAllocator {
  public:
+  static constexpr unsigned kMaxOrder = 10;        // blocks of 1 .. 1024 frames (4 KiB .. 4 MiB)
+  static constexpr unsigned kSuperpageOrder = 9;   // 2 MiB: an Sv39 level-1 leaf
+  static constexpr unsigned kMaxZones = 4;         // add_range and up to three extend()s
+  // A CPU cache above kCacheHigh frames drains kCacheBatch of them; an empty one refills as many.
+  // Large enough that an sbrk of a few MiB and its shrink stay in the cache instead of merging
+  // every frame up the buddy orders and splitting it down again (which costs more than the lock).
+  static constexpr uint32_t kCacheHigh = 1024;
+  static constexpr uint32_t kCacheBatch = 256;
+
   // Arguments go to the lock's constructor (SpinLock takes its name). constexpr, so the kernel can
   // have a constinit instance.
   template <class... LockArgs>
@@ -83,81 +121,126 @@ class FrameAllocator {
   FrameAllocator(const FrameAllocator&) = delete;
   FrameAllocator& operator=(const FrameAllocator&) = delete;
 
-  // xv6: kinit/freerange. Hands every whole page in [start, end) to the allocator. Once only.
+  // xv6: kinit/freerange. Hands every whole page in [start, end) to the allocator, less the pages
+  // its metadata takes at the start. Once only.
   void add_range(PhysAddr start, PhysAddr end, uint64_t virt_offset) {
     const uint64_t first = page_round_up(start.value());
     const uint64_t last = page_round_down(end.value());
-    {
-      Guard guard(lock_);
-      if (total_ != 0) panic("FrameAllocator::add_range: called twice");
-      if (first >= last)
-        panic("FrameAllocator::add_range: empty range 0x%lx..0x%lx",
-              start.value(), end.value());
-      start_ = first;
-      end_ = last;
-      offset_ = virt_offset;
-      total_ = (last - first) / kPageSize;
+    Guard guard(lock_);
+    if (zone_count_ != 0) panic("FrameAllocator::add_range: called twice");
+    if (first >= last) {
+      panic("FrameAllocator::add_range: empty range 0x%lx..0x%lx", start.value(), end.value());
     }
-    for (uint64_t pa = first; pa < last; pa += kPageSize) free(PhysAddr(pa));
+    offset_ = virt_offset;
+    add_zone_locked(first, last);
   }
 
   // xv6-x86: kinit2. Hands the whole pages of [the current end, new_end) to the allocator too: the
   // memory a second boot phase can reach (on x86, what the full kernel map maps beyond the boot
-  // page directory). A new_end not above the current end changes nothing.
+  // page directory). A new_end not above the current end changes nothing. The new pages are a zone
+  // of their own, with their own metadata.
   void extend(PhysAddr new_end) {
     const uint64_t last = page_round_down(new_end.value());
-    uint64_t first;
-    {
-      Guard guard(lock_);
-      if (total_ == 0) panic("FrameAllocator::extend: before add_range");
-      if (last <= end_) return;
-      first = end_;
-      end_ = last;
-      total_ += (last - first) / kPageSize;
-    }
-    for (uint64_t pa = first; pa < last; pa += kPageSize) free(PhysAddr(pa));
+    Guard guard(lock_);
+    if (zone_count_ == 0) panic("FrameAllocator::extend: before add_range");
+    const uint64_t first = zones_[zone_count_ - 1].end;
+    if (last <= first) return;
+    if (zone_count_ == kMaxZones) panic("FrameAllocator::extend: more than %u zones", kMaxZones);
+    add_zone_locked(first, last);
   }
 
   // xv6: kalloc. The page is filled with 5s so that code reading it before writing shows up.
   Result<PhysAddr> alloc() {
-    uint64_t pa;
-    {
+    uint64_t pa = kNone;
+    if constexpr (kCached) {
+      pa = cache_alloc();
+    } else {
       Guard guard(lock_);
-      if (faults_.should_fail() || free_count_ == 0) return Error::kNoMemory;
-      pa = head_;
-      head_ = *link(pa);
-      --free_count_;
+      if (faults_.should_fail()) return Error::kNoMemory;
+      pa = take_locked(0);
     }
+    if (pa == kNone) return Error::kNoMemory;
     __builtin_memset(ptr(PhysAddr(pa)), kAllocJunk, kPageSize);
     return PhysAddr(pa);
   }
+
+  // A block of 2^order frames aligned to its size (order 0: one frame), filled with 5s, or
+  // kNoMemory (kInvalid above kMaxOrder). Its frames may be freed together (free_block) or one by
+  // one (free).
+  Result<PhysAddr> alloc_block(unsigned order) {
+    if (order > kMaxOrder) return Error::kInvalid;
+    uint64_t pa = kNone;
+    {
+      Guard guard(lock_);
+      if (faults_.should_fail()) return Error::kNoMemory;
+      pa = take_locked(order);
+    }
+    if (pa == kNone && kCached) {  // frames may sit unmerged in the CPU caches
+      drain_caches();
+      Guard guard(lock_);
+      pa = take_locked(order);
+    }
+    if (pa == kNone) return Error::kNoMemory;
+    __builtin_memset(ptr(PhysAddr(pa)), kAllocJunk, kPageSize << order);
+    return PhysAddr(pa);
+  }
+  Result<PhysAddr> alloc_superpage() { return alloc_block(kSuperpageOrder); }
 
   // xv6: kfree. The page is filled with 1s to catch dangling references. A misaligned address, one
   // outside the range, or a frame that is already free is a kernel bug: panic with the address.
   void free(PhysAddr frame) {
     const uint64_t pa = frame.value();
-    if (!page_aligned(pa) || pa < start_ || pa >= end_) {
-      panic("kfree: bad frame 0x%lx", pa);
-    }
-    Guard guard(lock_);
-    // A free frame still holds the 1s after its link. Only if it does is the (slow) list search
-    // needed to tell a double free from a page that happens to hold 1s.
-    if (holds_free_junk(pa) && on_free_list_locked(pa)) {
-      panic("kfree: double free of 0x%lx", pa);
-    }
+    uint8_t* state = state_of(pa);
+    if (state == nullptr) panic("kfree: bad frame 0x%lx", pa);
+    if (load(*state) != kAllocated) panic("kfree: double free of 0x%lx", pa);
     __builtin_memset(ptr(frame), kFreeJunk, kPageSize);
-    *link(pa) = head_;
-    head_ = pa;
-    ++free_count_;
+    if constexpr (kCached) {
+      cache_free(pa, state);
+    } else {
+      Guard guard(lock_);
+      release_locked(pa, 0);
+    }
   }
 
-  uint64_t free_pages() const {
+  // Frees a block of 2^order frames that are all allocated (as alloc_block handed them out, or
+  // any aligned run of allocated frames): panics like free() otherwise.
+  void free_block(PhysAddr block, unsigned order) {
+    const uint64_t pa = block.value();
+    const uint64_t size = kPageSize << (order > kMaxOrder ? 0 : order);
+    uint8_t* state = state_of(pa);
+    if (order > kMaxOrder || state == nullptr || (pa & (size - 1)) != 0 ||
+        state_of(pa + size - kPageSize) != state + (size / kPageSize - 1)) {
+      panic("kfree: bad block 0x%lx order %u", pa, order);
+    }
+    for (uint64_t i = 0; i < size / kPageSize; ++i) {
+      if (load(state[i]) != kAllocated) panic("kfree: double free of 0x%lx", pa + i * kPageSize);
+    }
+    __builtin_memset(ptr(block), kFreeJunk, size);
     Guard guard(lock_);
-    return free_count_;
+    release_locked(pa, order);
   }
+
+  // Gives every frame in the CPU caches back to the buddy lists (so that they can merge).
+  void drain_cpu_caches() { drain_caches(); }
+
+  // Free frames: on the buddy lists and in the CPU caches. Exact when nothing allocates meanwhile.
+  uint64_t free_pages() const {
+    uint64_t cached = 0;
+    for (unsigned c = 0; c < kCpus; ++c) cached += __atomic_load_n(&caches_[c].count, __ATOMIC_RELAXED);
+    Guard guard(lock_);
+    return free_count_ + cached;
+  }
+  // Every page handed to the allocator (add_range, extend), its metadata pages included: those are
+  // never free, so total_pages() - free_pages() is what is in use.
   uint64_t total_pages() const {
     Guard guard(lock_);
     return total_;
+  }
+  // Free blocks of exactly 2^order frames on the buddy lists (not counting cached frames).
+  uint64_t free_blocks(unsigned order) const {
+    if (order > kMaxOrder) return 0;
+    Guard guard(lock_);
+    return block_count_[order];
   }
   // Replaces the fault plan (FaultPlan() turns injection off); returns how many failures the old
   // plan caused. An nth plan whose nth allocation came and went counts 1.
@@ -165,6 +248,7 @@ class FrameAllocator {
     Guard guard(lock_);
     const uint64_t injected = faults_.injected();
     faults_ = plan;
+    __atomic_store_n(&plan_armed_, plan.mode() != FaultPlan::Mode::kOff, __ATOMIC_RELAXED);
     return injected;
   }
   uint64_t injected_faults() const {
@@ -187,43 +271,245 @@ class FrameAllocator {
   static constexpr unsigned char kFreeJunk = 1;
 
  private:
-  class Guard {
+  static constexpr unsigned kCpus = Cpus::kCpus;
+  static constexpr bool kCached = kCpus > 0;
+  static constexpr uint64_t kNone = ~uint64_t{0};
+  // A frame's state byte. The first frame of a free block on the buddy lists holds kFreeHead | its
+  // order; the other frames of a free block hold kFreeTail.
+  static constexpr uint8_t kAllocated = 0x01;
+  static constexpr uint8_t kFreeTail = 0x02;
+  static constexpr uint8_t kCachedFree = 0x03;  // free, in a CPU cache
+  static constexpr uint8_t kFreeHead = 0x80;
+
+  template <class L>
+  class LockGuard {
    public:
-    explicit Guard(Lock& lock) : lock_(lock) { lock_.acquire(); }
-    ~Guard() { lock_.release(); }
-    Guard(const Guard&) = delete;
-    Guard& operator=(const Guard&) = delete;
+    explicit LockGuard(L& lock) : lock_(lock) { lock_.acquire(); }
+    ~LockGuard() { lock_.release(); }
+    LockGuard(const LockGuard&) = delete;
+    LockGuard& operator=(const LockGuard&) = delete;
 
    private:
-    Lock& lock_;
+    L& lock_;
+  };
+  using Guard = LockGuard<Lock>;
+  using CacheGuard = LockGuard<typename Cpus::CacheLock>;
+
+  // [start, end): the frames a zone manages; state[i] is frame start + i pages'.
+  struct Zone {
+    uint64_t start = 0;
+    uint64_t end = 0;
+    uint8_t* state = nullptr;
+  };
+  // The links of a free block, in its first frame.
+  struct Links {
+    uint64_t next;
+    uint64_t prev;
+  };
+  struct CpuCache {
+    typename Cpus::CacheLock lock;  // protects head and the links of the frames in this cache
+    uint64_t head = kNone;          // a stack through the first word of each frame
+    uint64_t count = 0;             // written under lock, read by free_pages() without it
   };
 
-  uint64_t* link(uint64_t pa) const { return static_cast<uint64_t*>(ptr(PhysAddr(pa))); }
+  // Byte accesses that may race with another CPU's (free() reads a state that a cache or the
+  // buddy lists may be writing for another frame of the same block).
+  static uint8_t load(const uint8_t& b) { return __atomic_load_n(&b, __ATOMIC_RELAXED); }
+  static void store(uint8_t& b, uint8_t v) { __atomic_store_n(&b, v, __ATOMIC_RELAXED); }
 
-  bool holds_free_junk(uint64_t pa) const {
-    const unsigned char* bytes = static_cast<const unsigned char*>(ptr(PhysAddr(pa)));
-    for (uint64_t i = sizeof(uint64_t); i < kPageSize; ++i) {
-      if (bytes[i] != kFreeJunk) return false;
+  Links* links(uint64_t pa) const { return static_cast<Links*>(ptr(PhysAddr(pa))); }
+
+  // The state byte of a page-aligned frame in some zone, or nullptr.
+  uint8_t* state_of(uint64_t pa) const {
+    if (!page_aligned(pa)) return nullptr;
+    for (unsigned z = 0; z < zone_count_; ++z) {
+      const Zone& zone = zones_[z];
+      if (pa >= zone.start && pa < zone.end) return zone.state + (pa - zone.start) / kPageSize;
     }
-    return true;
+    return nullptr;
+  }
+  // The state byte of a frame the allocator knows is in a zone.
+  uint8_t& state_ref(uint64_t pa) const {
+    uint8_t* state = state_of(pa);
+    if (state == nullptr) panic("FrameAllocator: frame 0x%lx outside every zone", pa);
+    return *state;
+  }
+  const Zone* zone_of(uint64_t pa) const {
+    for (unsigned z = 0; z < zone_count_; ++z) {
+      if (pa >= zones_[z].start && pa < zones_[z].end) return &zones_[z];
+    }
+    return nullptr;
   }
 
-  bool on_free_list_locked(uint64_t pa) const {
-    uint64_t p = head_;
-    for (uint64_t i = 0; i < free_count_; ++i, p = *link(p)) {
-      if (p == pa) return true;
+  // Metadata first: one byte per frame of [first, last), in whole pages at the start of the range.
+  void add_zone_locked(uint64_t first, uint64_t last) {
+    const uint64_t frames = (last - first) / kPageSize;
+    const uint64_t meta = page_round_up(frames) / kPageSize;  // pages of state bytes
+    if (meta >= frames) panic("FrameAllocator: range 0x%lx..0x%lx too small", first, last);
+    Zone& zone = zones_[zone_count_++];
+    zone.start = first + meta * kPageSize;
+    zone.end = last;
+    zone.state = static_cast<uint8_t*>(ptr(PhysAddr(first)));
+    const uint64_t n = (zone.end - zone.start) / kPageSize;
+    __builtin_memset(zone.state, kAllocated, n);
+    total_ += frames;  // the metadata pages count as owned, and always in use
+    // The largest aligned blocks that fit, lowest first. No junk fill: the frames were never used.
+    for (uint64_t pa = zone.start; pa < zone.end;) {
+      unsigned order = kMaxOrder;
+      while (order > 0 && ((pa & ((kPageSize << order) - 1)) != 0 ||
+                           (kPageSize << order) > zone.end - pa)) {
+        --order;
+      }
+      release_locked(pa, order);
+      pa += kPageSize << order;
     }
-    return false;
   }
 
-  mutable Lock lock_;  // protects head_, free_count_, faults_ and the links in free frames
-  uint64_t head_ = 0;
-  uint64_t free_count_ = 0;
-  uint64_t start_ = 0;  // [start_, end_): the frames this allocator owns; set once by add_range
-  uint64_t end_ = 0;
-  uint64_t offset_ = 0;
+  void push_locked(uint64_t pa, unsigned order) {
+    Links* l = links(pa);
+    l->next = heads_[order];
+    l->prev = kNone;
+    if (heads_[order] != kNone) links(heads_[order])->prev = pa;
+    heads_[order] = pa;
+    ++block_count_[order];
+    store(state_ref(pa), static_cast<uint8_t>(kFreeHead | order));
+  }
+  void unlink_locked(uint64_t pa, unsigned order) {
+    const Links* l = links(pa);
+    if (l->prev != kNone) {
+      links(l->prev)->next = l->next;
+    } else {
+      heads_[order] = l->next;
+    }
+    if (l->next != kNone) links(l->next)->prev = l->prev;
+    --block_count_[order];
+    store(state_ref(pa), kFreeTail);
+  }
+
+  // Gives 2^order allocated frames at pa back, merging with free buddies as far as they go.
+  void release_locked(uint64_t pa, unsigned order) {
+    uint8_t* state = &state_ref(pa);
+    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) store(state[i], kFreeTail);
+    free_count_ += uint64_t{1} << order;
+    const Zone* zone = zone_of(pa);
+    while (order < kMaxOrder) {
+      const uint64_t size = kPageSize << order;
+      const uint64_t buddy = pa ^ size;
+      if (buddy < zone->start || buddy + size > zone->end) break;
+      if (load(state_ref(buddy)) != (kFreeHead | order)) break;
+      unlink_locked(buddy, order);
+      pa = pa < buddy ? pa : buddy;
+      ++order;
+    }
+    push_locked(pa, order);
+  }
+
+  // Takes a block of 2^order frames off the lists, splitting a larger one if need be (the lower
+  // halves stay free, so the first frames handed out are the highest, as in xv6), or kNone.
+  uint64_t take_locked(unsigned order) {
+    unsigned from = order;
+    while (from <= kMaxOrder && heads_[from] == kNone) ++from;
+    if (from > kMaxOrder) return kNone;
+    uint64_t pa = heads_[from];
+    unlink_locked(pa, from);
+    while (from > order) {
+      --from;
+      push_locked(pa, from);  // the lower half
+      pa += kPageSize << from;
+    }
+    uint8_t* state = &state_ref(pa);
+    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) store(state[i], kAllocated);
+    free_count_ -= uint64_t{1} << order;
+    return pa;
+  }
+
+  CpuCache& my_cache() {
+    const unsigned c = Cpus::current();
+    return caches_[c < kCpus ? c : 0];
+  }
+
+  uint64_t cache_alloc() {
+    if (__atomic_load_n(&plan_armed_, __ATOMIC_RELAXED)) {
+      Guard guard(lock_);
+      if (faults_.should_fail()) return kNone;
+    }
+    CpuCache& cache = my_cache();
+    uint64_t pa = kNone;
+    {
+      CacheGuard guard(cache.lock);
+      if (cache.head == kNone) refill_locked(cache);
+      pa = pop_cached_locked(cache);
+    }
+    if (pa == kNone) {  // the buddy lists are empty: frames may sit in other CPUs' caches
+      drain_caches();
+      Guard guard(lock_);
+      pa = take_locked(0);
+    }
+    return pa;
+  }
+
+  void cache_free(uint64_t pa, uint8_t* state) {
+    CpuCache& cache = my_cache();
+    CacheGuard guard(cache.lock);
+    *static_cast<uint64_t*>(ptr(PhysAddr(pa))) = cache.head;
+    cache.head = pa;
+    store(*state, kCachedFree);
+    __atomic_store_n(&cache.count, cache.count + 1, __ATOMIC_RELAXED);
+    if (cache.count > kCacheHigh) drain_locked(cache, kCacheBatch);
+  }
+
+  uint64_t pop_cached_locked(CpuCache& cache) {
+    const uint64_t pa = cache.head;
+    if (pa == kNone) return kNone;
+    cache.head = *static_cast<uint64_t*>(ptr(PhysAddr(pa)));
+    store(state_ref(pa), kAllocated);
+    __atomic_store_n(&cache.count, cache.count - 1, __ATOMIC_RELAXED);
+    return pa;
+  }
+
+  // With the cache's lock: moves up to a batch of frames from the buddy lists into the cache.
+  void refill_locked(CpuCache& cache) {
+    Guard guard(lock_);
+    for (uint32_t i = 0; i < kCacheBatch; ++i) {
+      const uint64_t pa = take_locked(0);
+      if (pa == kNone) break;
+      *static_cast<uint64_t*>(ptr(PhysAddr(pa))) = cache.head;
+      cache.head = pa;
+      store(state_ref(pa), kCachedFree);
+      __atomic_store_n(&cache.count, cache.count + 1, __ATOMIC_RELAXED);
+    }
+  }
+
+  // With the cache's lock: gives up to n of its frames back to the buddy lists.
+  void drain_locked(CpuCache& cache, uint64_t n) {
+    Guard guard(lock_);
+    for (uint64_t i = 0; i < n && cache.head != kNone; ++i) {
+      const uint64_t pa = pop_cached_locked(cache);
+      // The frame keeps its junk 1s past the links.
+      release_locked(pa, 0);
+    }
+  }
+
+  void drain_caches() {
+    for (unsigned c = 0; c < kCpus; ++c) {
+      CacheGuard guard(caches_[c].lock);
+      drain_locked(caches_[c], ~uint64_t{0});
+    }
+  }
+
+  // Lock order: a CPU cache's lock, then lock_.
+  mutable Lock lock_;  // protects everything below but the caches, and the links in free blocks
+  uint64_t heads_[kMaxOrder + 1] = {kNone, kNone, kNone, kNone, kNone, kNone,
+                                    kNone, kNone, kNone, kNone, kNone};
+  uint64_t block_count_[kMaxOrder + 1] = {};
+  uint64_t free_count_ = 0;  // frames on the buddy lists
   uint64_t total_ = 0;
+  uint64_t offset_ = 0;
+  Zone zones_[kMaxZones] = {};
+  unsigned zone_count_ = 0;
   FaultPlan faults_;
+  bool plan_armed_ = false;  // faults_ is not off: the cached path must ask it (under lock_)
+  mutable CpuCache caches_[kCached ? kCpus : 1] = {};
 };
 
 }  // namespace pagoda::mm

@@ -175,14 +175,16 @@ class KernelMirror final : public MappingObserver {
     bool ok = true;
     for (uint64_t va = 0; va < limit_; va += kPageSize) {
       const auto* mine = table_.walk(VirtAddr(va));
-      const auto* user = as.table().walk(VirtAddr(va));
+      // The user page may sit in a superpage: the mirror has it as a 4 KiB page all the same.
+      const auto* user = as.table().find_leaf(VirtAddr(va));
       const bool want = user != nullptr && user->valid() && user->user();
       const bool have = mine != nullptr && mine->valid();
       if (have) ++*mirrored;
       if (want != have) ok = false;
       // Read-only, no U: exactly the permissions the format gives a kRead leaf (on i386 a
       // present page also reads as executable).
-      if (have && (mine->perm() != kMirrorPerm || (want && mine->phys() != user->phys()))) {
+      if (have && (mine->perm() != kMirrorPerm ||
+                   (want && mine->phys() != as.table().frame_of(VirtAddr(va)).value()))) {
         ok = false;
       }
     }

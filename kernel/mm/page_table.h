@@ -11,14 +11,23 @@
 // frames belong to someone else, so the owner ends it explicitly with destroy() or destroy_tables()
 // (the host tests check that every page comes back). Not thread-safe; callers serialise access to
 // one tree (in xv6, a process's tree belongs to that process).
+//
+// Superpages: in a format that allows level-1 leaves (Format::kSuperpageLeaves; Sv39's 2 MiB
+// megapages, spec 4.4.1), map_superpage() puts one leaf where a level-0 table would be. Every
+// operation understands such leaves: find_leaf/translate see through them, unmap removes a whole
+// one (freeing its block) or splits one it covers in part into 512 level-0 leaves first,
+// split_superpage() does that alone, copy_to gives the child its own superpage. walk() still
+// returns only level-0 slots (nullptr under a superpage).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernel/lib/panic.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
+#include "kernel/mm/block_memory.h"
 #include "kernel/mm/memory.h"
 #include "kernel/mm/page_table_print.h"
 #include "kernel/mm/page_table_view.h"
@@ -77,6 +86,42 @@ class FrameStash {
   uint64_t count_ = 0;
 };
 
+// Blocks of 2^order frames allocated up front (copy_to's superpages), kept as FrameStash keeps
+// frames; what is not used goes back to Memory when the stash dies.
+template <BlockMemory Memory>
+class BlockStash {
+ public:
+  BlockStash(Memory& mem, unsigned order) : mem_(mem), order_(order) {}
+  ~BlockStash() {
+    while (count_ > 0) mem_.free_block(pop(), order_);
+  }
+  BlockStash(const BlockStash&) = delete;
+  BlockStash& operator=(const BlockStash&) = delete;
+
+  bool try_add() {
+    Result<PhysAddr> block = mem_.alloc_block(order_);
+    if (!block) return false;
+    *static_cast<uint64_t*>(mem_.ptr(*block)) = head_.value();
+    head_ = *block;
+    ++count_;
+    return true;
+  }
+  PhysAddr pop() {
+    PAGODA_ASSERT(count_ > 0);
+    PhysAddr block = head_;
+    head_ = PhysAddr(*static_cast<uint64_t*>(mem_.ptr(block)));
+    --count_;
+    return block;
+  }
+  uint64_t size() const { return count_; }
+
+ private:
+  Memory& mem_;
+  unsigned order_;
+  PhysAddr head_;
+  uint64_t count_ = 0;
+};
+
 }  // namespace detail
 
 template <class Format, PhysMemory Memory>
@@ -90,6 +135,11 @@ class PageTable {
   static_assert(sizeof(Pte) * kEntries == kPageSize, "a table must fill exactly one page");
 
   using View = PageTableView<Format, AccessorOf<Memory>>;
+
+  // Whether this format has superpage leaves PageTable can make (level 1), and their size.
+  static constexpr bool kSuperpages = requires { requires Format::kSuperpageLeaves; };
+  static constexpr unsigned kSuperpageOrder = Format::kIndexBits;  // frames: 2^9 on Sv39
+  static constexpr uint64_t kSuperpageSize = kPageSize << kSuperpageOrder;
 
   // An empty table (no tree); only valid() may be called on it.
   constexpr PageTable() = default;
@@ -175,26 +225,134 @@ class PageTable {
   }
 
   // xv6: uvmunmap. Removes npages leaves from va, freeing their frames if asked. All or nothing: if
-  // any page in the range is not mapped, nothing changes and kNotMapped is returned. Tables that
-  // become empty stay (as in xv6); destroy() frees them.
+  // any page in the range is not mapped, nothing changes and kNotMapped is returned. A superpage
+  // the range covers whole goes at once (its block freed); one it covers in part is split first
+  // (one new table each, allocated before anything changes: kNoMemory leaves all as it was). Tables
+  // that become empty stay (as in xv6); destroy() frees them.
   Status unmap(VirtAddr va, uint64_t npages, FreeFrames free_frames) {
     if (!va.page_aligned()) return Error::kMisaligned;
     if (npages == 0) return {};
     if (va.value() >= kMaxVa || npages > (kMaxVa - va.value()) / kPageSize) {
       return Error::kOutOfRange;
     }
-    for (uint64_t i = 0; i < npages; ++i) {
-      const Pte* pte = walk(va + i * kPageSize);
-      if (pte == nullptr || !pte->valid()) return Error::kNotMapped;
+    const uint64_t end = va.value() + npages * kPageSize;
+    uint64_t splits = 0;
+    for (uint64_t a = va.value(); a < end;) {
+      int level = 0;
+      if (view().find_leaf(VirtAddr(a), &level) == nullptr) return Error::kNotMapped;
+      if (level == 0) {
+        a += kPageSize;
+        continue;
+      }
+      const uint64_t base = a & ~(View::span(level) - 1);
+      const uint64_t leaf_end = base + View::span(level);
+      if (base < va.value() || leaf_end > end) {
+        if (level != 1) return Error::kInvalid;  // only superpages split (one table)
+        ++splits;
+      }
+      a = leaf_end < end ? leaf_end : end;
     }
-    for (uint64_t i = 0; i < npages; ++i) {
-      Pte* pte = walk(va + i * kPageSize);
+    detail::FrameStash<Memory> stash(*mem_);
+    PAGODA_TRY(stash.fill(splits));
+    for (uint64_t a = va.value(); a < end;) {
+      int level = 0;
+      Pte* pte = find_leaf(VirtAddr(a), &level);
+      const uint64_t base = a & ~(View::span(level) - 1);
+      if (level > 0 && (base < va.value() || base + View::span(level) > end)) {
+        split_leaf(pte, level, stash.pop());
+        continue;  // the same address, now under level-0 leaves
+      }
       const PhysAddr frame = pte->phys();
       *pte = Pte();
-      if (free_frames == FreeFrames::kYes) mem_->free_page(frame);
+      if (free_frames == FreeFrames::kYes) free_leaf_frames(frame, level);
+      a = base + View::span(level);
     }
     return {};
   }
+
+  // Replaces the superpage leaf covering va by a table of level-0 leaves that map the same frames
+  // with the same bits (the rest of its contents stay where they are). Nothing to do if va is
+  // under level-0 leaves; kNotMapped if nothing maps va; kNoMemory (and no change) if the table
+  // cannot be allocated. The caller flushes the TLB.
+  Status split_superpage(VirtAddr va) {
+    int level = 0;
+    Pte* pte = find_leaf(va, &level);
+    if (pte == nullptr) return Error::kNotMapped;
+    if (level == 0) return {};
+    if (level != 1) return Error::kInvalid;
+    const PhysAddr table = PAGODA_TRY(mem_->alloc_page());
+    split_leaf(pte, level, table);
+    return {};
+  }
+
+  // Maps the superpage at va (kSuperpageSize-aligned, like pa) with one level-1 leaf. kInvalid in a
+  // format without superpages or for a perm no leaf can have, kMisaligned, kOutOfRange, and
+  // kAlreadyMapped if any page there is mapped. An empty level-0 table left in that slot (unmap
+  // keeps them) is freed. Failure-atomic: the tables on the way are allocated first.
+  Status map_superpage(VirtAddr va, PhysAddr pa, Perm perm) {
+    if (!kSuperpages || !Format::leaf_perm_ok(perm)) return Error::kInvalid;
+    if (((va.value() | pa.value()) & (kSuperpageSize - 1)) != 0) return Error::kMisaligned;
+    if (va.value() >= kMaxVa || kSuperpageSize > kMaxVa - va.value() ||
+        pa.value() >= Format::kMaxPa || kSuperpageSize > Format::kMaxPa - pa.value()) {
+      return Error::kOutOfRange;
+    }
+    uint64_t missing = 0;
+    PhysAddr empty_table;
+    const Pte* table = entries(root_);
+    for (int level = kTopLevel; level >= 1 && table != nullptr; --level) {
+      const Pte pte = table[Format::index(va, level)];
+      if (level == 1) {
+        if (is_table(pte, 1)) {
+          const Pte* below = entries(pte.phys());
+          for (size_t i = 0; i < kEntries; ++i) {
+            if (below[i].valid()) return Error::kAlreadyMapped;
+          }
+          empty_table = pte.phys();
+        } else if (pte.valid()) {
+          return Error::kAlreadyMapped;
+        }
+      } else if (is_table(pte, level)) {
+        table = entries(pte.phys());
+      } else if (pte.valid()) {
+        return Error::kAlreadyMapped;  // a larger leaf
+      } else {
+        missing = static_cast<uint64_t>(level - 1);  // this level's table and the ones below it
+        table = nullptr;
+      }
+    }
+    detail::FrameStash<Memory> stash(*mem_);
+    PAGODA_TRY(stash.fill(missing));
+    Pte* slot = slot_from_stash(va, 1, stash);
+    if (empty_table != PhysAddr()) mem_->free_page(empty_table);
+    *slot = Pte::make_leaf(pa, perm);
+    return {};
+  }
+
+  // The superpage core of xv6 uvmalloc: a fresh zeroed 2 MiB block mapped at va with one leaf
+  // (map_superpage's checks). kNoMemory if no aligned block is free: the caller may use 4 KiB
+  // pages instead.
+  Status map_zeroed_superpage(VirtAddr va, Perm perm)
+    requires BlockMemory<Memory>
+  {
+    if (!kSuperpages) return Error::kInvalid;
+    const PhysAddr block = PAGODA_TRY(mem_->alloc_block(kSuperpageOrder));
+    const Status mapped = map_superpage(va, block, perm);
+    if (!mapped.ok()) {
+      mem_->free_block(block, kSuperpageOrder);
+      return mapped;
+    }
+    __builtin_memset(mem_->ptr(block), 0, kSuperpageSize);
+    return {};
+  }
+
+  // See View::find_leaf and View::frame_of. Through a non-const table the slot is writable.
+  const Pte* find_leaf(VirtAddr va, int* level = nullptr) const {
+    return view().find_leaf(va, level);
+  }
+  Pte* find_leaf(VirtAddr va, int* level = nullptr) {
+    return const_cast<Pte*>(view().find_leaf(va, level));
+  }
+  Result<PhysAddr> frame_of(VirtAddr va) const { return view().frame_of(va); }
 
   // See View::translate and View::translate_user (xv6: walkaddr).
   Result<PhysAddr> translate(VirtAddr va) const { return view().translate(va); }
@@ -202,26 +360,39 @@ class PageTable {
 
   // xv6: uvmcopy. Gives child a copy of every page in [0, page_round_up(size)): new frames with the
   // same contents and the same PTE flags. Every page must be mapped here (kNotMapped) and none in
-  // the child (kAlreadyMapped). On failure the child is exactly as before.
+  // the child (kAlreadyMapped). A superpage is copied into a superpage of the child's own when an
+  // aligned block is free, else into 512 pages. On failure the child is exactly as before.
   Status copy_to(PageTable& child, uint64_t size) const {
     if (!child.valid()) return Error::kInvalid;
     if (size > kMaxVa) return Error::kOutOfRange;
     const uint64_t end = page_round_up(size);
-    for (uint64_t va = 0; va < end; va += kPageSize) {
-      const Pte* pte = walk(VirtAddr(va));
-      if (pte == nullptr || !pte->valid()) return Error::kNotMapped;
+    uint64_t pages = 0;
+    uint64_t supers = 0;
+    for (uint64_t va = 0; va < end;) {
+      int level = 0;
+      if (find_leaf(VirtAddr(va), &level) == nullptr) return Error::kNotMapped;
+      if (level == 0) {
+        ++pages;
+        va += kPageSize;
+        continue;
+      }
+      if (level != 1 || end - va < kSuperpageSize) return Error::kInvalid;  // past size
+      ++supers;
+      va += kSuperpageSize;
     }
+    // Counts a level-0 table for each superpage too: more than needed, the rest goes back.
     Result<uint64_t> needed = child.tables_needed(0, end, true);
     if (!needed) return needed.error();
-    detail::FrameStash<Memory> stash(*child.mem_);
-    PAGODA_TRY(stash.fill(*needed + end / kPageSize));
-    for (uint64_t va = 0; va < end; va += kPageSize) {
-      const Pte pte = *walk(VirtAddr(va));
-      const PhysAddr frame = stash.pop();
-      copy_page(*child.mem_, frame, *mem_, pte.phys());
-      *child.walk_from_stash(VirtAddr(va), stash) = pte.with_phys(frame);
+    uint64_t blocks = 0;
+    if constexpr (BlockMemory<Memory>) {
+      detail::BlockStash<Memory> stash(*child.mem_, kSuperpageOrder);
+      while (stash.size() < supers && stash.try_add()) {
+      }
+      blocks = stash.size();
+      return copy_commit(child, end, *needed + pages + (supers - blocks) * kEntries, &stash);
+    } else {
+      return copy_commit<std::nullptr_t>(child, end, *needed + pages + supers * kEntries, nullptr);
     }
-    return {};
   }
 
   // xv6: freewalk. Frees every table page of the tree, refusing with kLeavesRemain (and freeing
@@ -350,6 +521,82 @@ class PageTable {
       table = entries(pte.phys());
     }
     return &table[Format::index(va, 0)];
+  }
+
+  // walk_from_stash down to `level` only: the slot at that level for va (a superpage's slot when
+  // level is 1); missing tables above it come from the stash.
+  Pte* slot_from_stash(VirtAddr va, int level, detail::FrameStash<Memory>& stash) {
+    Pte* table = entries(root_);
+    for (int l = kTopLevel; l > level; --l) {
+      Pte& pte = table[Format::index(va, l)];
+      if (!pte.valid()) {
+        const PhysAddr page = stash.pop();
+        zero_page(*mem_, page);
+        pte = Pte::make_table(page);
+      }
+      PAGODA_ASSERT(is_table(pte, l));
+      table = entries(pte.phys());
+    }
+    return &table[Format::index(va, level)];
+  }
+
+  // The leaf at *slot (at `level` > 0) becomes the table `table` of leaves one level down, mapping
+  // the same frames with the same bits.
+  void split_leaf(Pte* slot, int level, PhysAddr table) {
+    const Pte leaf = *slot;
+    Pte* below = entries(table);
+    const uint64_t step = View::span(level - 1);
+    for (size_t i = 0; i < kEntries; ++i) below[i] = leaf.with_phys(leaf.phys() + i * step);
+    *slot = Pte::make_table(table);
+  }
+
+  // The frames behind a leaf at `level`: one page, or a whole superpage block.
+  void free_leaf_frames(PhysAddr frame, int level) {
+    if (level == 0) {
+      mem_->free_page(frame);
+      return;
+    }
+    const uint64_t frames = View::span(level) / kPageSize;
+    if constexpr (BlockMemory<Memory>) {
+      mem_->free_block(frame, static_cast<unsigned>(Format::kIndexBits * level));
+    } else {
+      for (uint64_t i = 0; i < frames; ++i) mem_->free_page(frame + i * kPageSize);
+    }
+  }
+
+  // copy_to's commit: `frames` frames for tables and pages, and in `blocks` (if any) one block for
+  // each of the first superpages; the others become pages.
+  template <class Blocks>
+  Status copy_commit(PageTable& child, uint64_t end, uint64_t frames, Blocks* blocks) const {
+    detail::FrameStash<Memory> stash(*child.mem_);
+    PAGODA_TRY(stash.fill(frames));
+    for (uint64_t va = 0; va < end;) {
+      int level = 0;
+      const Pte pte = *find_leaf(VirtAddr(va), &level);
+      if (level == 0) {
+        const PhysAddr frame = stash.pop();
+        copy_page(*child.mem_, frame, *mem_, pte.phys());
+        *child.walk_from_stash(VirtAddr(va), stash) = pte.with_phys(frame);
+        va += kPageSize;
+        continue;
+      }
+      if constexpr (!std::is_same_v<Blocks, std::nullptr_t>) {
+        if (blocks != nullptr && blocks->size() > 0) {
+          const PhysAddr block = blocks->pop();
+          __builtin_memcpy(child.mem_->ptr(block), mem_->ptr(pte.phys()), kSuperpageSize);
+          *child.slot_from_stash(VirtAddr(va), 1, stash) = pte.with_phys(block);
+          va += kSuperpageSize;
+          continue;
+        }
+      }
+      for (uint64_t off = 0; off < kSuperpageSize; off += kPageSize) {
+        const PhysAddr frame = stash.pop();
+        copy_page(*child.mem_, frame, *mem_, pte.phys() + off);
+        *child.walk_from_stash(VirtAddr(va + off), stash) = pte.with_phys(frame);
+      }
+      va += kSuperpageSize;
+    }
+    return {};
   }
 
   // Prunes the empty tables under [start, end) below the table at `level`; true if that table is

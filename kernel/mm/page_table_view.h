@@ -43,20 +43,51 @@ class PageTableView {
     return &table[Format::index(va, 0)];
   }
 
+  // The valid leaf that maps va at any level (a 4 KiB page at level 0, a superpage above), or
+  // nullptr; *level (if given) is the leaf's level. The 2024 lab's pgpte reads this.
+  const Pte* find_leaf(VirtAddr va, int* level = nullptr) const {
+    if (va.value() >= kMaxVa) return nullptr;
+    const Pte* table = entries(root_);
+    for (int l = kTopLevel;; --l) {
+      const Pte* pte = &table[Format::index(va, l)];
+      if (!pte->valid()) return nullptr;
+      if (l == 0 || !is_table(*pte, l)) {
+        if (level != nullptr) *level = l;
+        return pte;
+      }
+      table = entries(pte->phys());
+    }
+  }
+
+  // The 4 KiB frame behind the page at va through any leaf (a superpage's frame at va's offset in
+  // it), or nullptr-like kNotMapped.
+  Result<PhysAddr> frame_of(VirtAddr va) const {
+    int level = 0;
+    const Pte* pte = find_leaf(va, &level);
+    if (pte == nullptr) return Error::kNotMapped;
+    return pte->phys() + (va.page_round_down().value() & (span(level) - 1));
+  }
+
+  // The 4 KiB frame behind the page at va inside `leaf`, a valid leaf at `level` that maps va.
+  static PhysAddr frame_in(const Pte& leaf, int level, VirtAddr va) {
+    return leaf.phys() + (va.page_round_down().value() & (span(level) - 1));
+  }
+
   // The physical address of the byte at va, through any valid leaf.
   Result<PhysAddr> translate(VirtAddr va) const {
     if (va.value() >= kMaxVa) return Error::kOutOfRange;
-    const Pte* pte = walk(va);
-    if (pte == nullptr || !pte->valid()) return Error::kNotMapped;
-    return pte->phys() + va.page_offset();
+    return PAGODA_TRY(frame_of(va)) + va.page_offset();
   }
 
   // xv6: walkaddr. As translate(), but the leaf must be user-accessible (kBadAddress otherwise).
   Result<PhysAddr> translate_user(VirtAddr va) const {
-    const Pte* pte = walk(va);
-    if (pte == nullptr || !pte->valid() || !pte->user()) return Error::kBadAddress;
-    return pte->phys() + va.page_offset();
+    const Pte* pte = find_leaf(va);
+    if (pte == nullptr || !pte->user()) return Error::kBadAddress;
+    return PAGODA_TRY(frame_of(va)) + va.page_offset();
   }
+
+  // Bytes of virtual address space one entry at `level` covers (a leaf there maps that much).
+  static constexpr uint64_t span(int level) { return kPageSize << (Format::kIndexBits * level); }
 
   // Whether any leaf is mapped outside borrowed subtrees.
   bool has_leaves() const { return has_leaves(root_, kTopLevel); }

@@ -122,8 +122,12 @@ void ProcessMemory::destroy() {
 Status ProcessMemory::grow_region(uint64_t new_size, Perm perm, RegionKind kind, Fill fill) {
   const uint64_t from = mm::page_round_up(as_.size());
   const uint64_t to = mm::page_round_up(new_size);
+  // Superpages (issue 12): an eager sbrk of the heap maps each aligned 2 MiB with one leaf when it
+  // can.
   auto grow = [&] {
-    return fill == Fill::kLazy ? as_.grow_lazy(new_size) : as_.grow(new_size, perm);
+    if (fill == Fill::kLazy) return as_.grow_lazy(new_size);
+    return kind == RegionKind::kHeap && features::kSuperpages ? as_.grow_superpages(new_size, perm)
+                                                              : as_.grow(new_size, perm);
   };
   if (new_size <= as_.size() || to <= from) return grow();  // no new page
   // The heap grows in place; anything else is a region of its own. The region to extend is the
@@ -215,6 +219,7 @@ Status ProcessMemory::grow_by(int64_t n, bool lazy) {
   if (n < 0) {
     const uint64_t dec = 0 - static_cast<uint64_t>(n);
     if (dec > size) return Error::kOutOfRange;
+    PAGODA_TRY(as_.split_for_shrink(size - dec));  // a superpage the new end cuts through
     if constexpr (features::kDemandPaging) {
       as_.shrink_sparse(size - dec);  // lazy pages never touched have nothing to free
     } else {

@@ -42,6 +42,7 @@ struct SyscallTable {
     entries[SYS_sysinfo] = sys_sysinfo;
     entries[SYS_mmap] = sys_mmap;
     entries[SYS_munmap] = sys_munmap;
+    entries[SYS_pgpte] = sys_pgpte;
     entries[SYS_kpgtbl] = sys_kpgtbl;
     entries[SYS_pgaccess] = sys_pgaccess;
     entries[SYS_meminfo] = sys_meminfo;

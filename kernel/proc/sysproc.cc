@@ -131,6 +131,13 @@ int64_t sys_meminfo() {
   return 0;
 }
 
+// xv6 page-table lab 2024: pgpte(va). The raw leaf PTE that maps va in the caller's user table, at
+// any level (a superpage's level-1 leaf included), or 0 if none does. Never fails.
+int64_t sys_pgpte() {
+  const auto* pte = myproc()->memory.user_table().find_leaf(mm::VirtAddr(arg_addr(0)));
+  return pte == nullptr ? 0 : static_cast<int64_t>(pte->raw());
+}
+
 // Power off; a non-zero code becomes QEMU's exit status. From a process's kernel thread.
 void power_off(int code) {
   kvm_init_hart();  // labs: a per-process kernel table does not map the test device

@@ -20,6 +20,7 @@ int64_t sys_sysinfo();
 int64_t sys_kpgtbl();
 int64_t sys_pgaccess();
 int64_t sys_meminfo();
+int64_t sys_pgpte();
 int64_t sys_halt();
 void power_off(int code);  // 0: success; returns only if the machine has no test device
 int64_t sys_copystats();

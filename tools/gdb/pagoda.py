@@ -419,12 +419,29 @@ class KernelModel:
         return number(self._kernel_table["root_"])
 
     def frames(self):
-        """The frame allocator's fields: head, free count, [start, end), total."""
+        """The buddy frame allocator's fields (kernel/mm/frame_allocator.h): the free-list head of
+        each order, the per-CPU caches (head, count), the zones [start, end) with the pages their
+        metadata takes, the free count (lists and caches), [start, end) of all zones, total."""
         f = self._frames
         if f is None:
             raise gdb.GdbError("pagoda: no frame allocator (g_frames)")
-        return {"head": int(f["head_"]), "free": int(f["free_count_"]), "start": int(f["start_"]),
-                "end": int(f["end_"]), "total": int(f["total_"]), "offset": int(f["offset_"])}
+        offset = int(f["offset_"])
+
+        def array(v):
+            lo, hi = v.type.strip_typedefs().range()
+            return [v[i] for i in range(lo, hi + 1)]
+
+        zones = []
+        for z in array(f["zones_"])[:int(f["zone_count_"])]:
+            start, end = int(z["start"]), int(z["end"])
+            meta = int(z["state"].cast(gdb.lookup_type("unsigned long"))) - offset
+            zones.append({"start": start, "end": end, "meta": meta})
+        caches = [(int(c["head"]), int(c["count"])) for c in array(f["caches_"])]
+        free = int(f["free_count_"]) + sum(n for _, n in caches)
+        return {"heads": [int(h) for h in array(f["heads_"])], "caches": caches, "zones": zones,
+                "free": free, "start": zones[0]["meta"] if zones else 0,
+                "end": zones[-1]["end"] if zones else 0, "total": int(f["total_"]),
+                "offset": offset}
 
     def symbol_address(self, name):
         v = lookup(name)
@@ -620,15 +637,21 @@ def free_report(model, fmt, mem, walk=False):
     rep = {"total": f["total"], "free": f["free"], "start": f["start"], "end": f["end"],
            "walked": None, "held": []}
     if walk:
-        n, p = 0, f["head"]
+        # Each order's list (a block of 2^order frames per entry, linked through its first word),
+        # then each CPU cache's stack of single frames; ~0 ends a list.
+        none = (1 << 64) - 1
+        n = 0
         seen = set()
-        while p != 0 and n <= f["free"] + 1:
-            if p in seen or not f["start"] <= p < f["end"]:
-                rep["walk_error"] = "bad link 0x%x after %d frames" % (p, n)
-                break
-            seen.add(p)
-            n += 1
-            p = mem.u64(p)
+        lists = [(h, 1 << order) for order, h in enumerate(f["heads"])] + \
+                [(h, 1) for h, _ in f["caches"]]
+        for p, frames in lists:
+            while p != none and n <= f["free"] + 1:
+                if p in seen or not f["start"] <= p < f["end"]:
+                    rep["walk_error"] = "bad link 0x%x after %d frames" % (p, n)
+                    break
+                seen.add(p)
+                n += frames
+                p = mem.u64(p)
         rep["walked"] = n
     claimed = {}  # frame -> first holder
 
@@ -639,6 +662,7 @@ def free_report(model, fmt, mem, walk=False):
             claimed[a] = what
         rep["held"].append({"what": what, "frames": len(set(frames)), "new": len(set(new))})
 
+    hold("frame allocator: metadata", [a for z in f["zones"] for a in range(z["meta"], z["start"], 4096)])
     kroot = model.kernel_root()
     if kroot is not None:
         hold("kernel page table: tables", table_pages(fmt, mem, kroot))
@@ -654,8 +678,10 @@ def free_report(model, fmt, mem, walk=False):
             hold(who + ": trapframe", [m["trapframe"]])
         if m["root"] is not None:
             hold(who + ": user tables", table_pages(fmt, mem, m["root"]))
-            hold(who + ": user pages", [pte.pa for va, pte in leaves(fmt, mem, m["root"])
-                                        if va < page_up(m["size"])])
+            # A superpage leaf holds every 4 KiB frame of its span.
+            hold(who + ": user pages", [pte.pa + off for va, pte in leaves(fmt, mem, m["root"])
+                                        if va < page_up(m["size"])
+                                        for off in range(0, pte.span if pte.superpage else 4096, 4096)])
         if m["kernel_root"] is not None:
             hold(who + ": kernel tables", table_pages(fmt, mem, m["kernel_root"]))
     rep["accounted"] = len(claimed)

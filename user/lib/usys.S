@@ -53,6 +53,7 @@ sbrklazy:
 SYSCALL(sleep)
 SYSCALL(uptime)
 SYSCALL(sysinfo)
+SYSCALL(pgpte)
 SYSCALL(kpgtbl)
 SYSCALL(pgaccess)
 SYSCALL(meminfo)

@@ -106,6 +106,9 @@ struct Sv39 {
   // xv6 MAXVA: one bit less than Sv39 allows, to avoid sign-extending VAs with bit 38 set.
   static constexpr uint64_t kMaxVa = uint64_t{1} << 38;
   static constexpr uint64_t kMaxPa = uint64_t{1} << 56;  // 44-bit PPN
+  // Spec 4.4.1: a leaf may sit at any level (a 2 MiB megapage at level 1), encoded as at level 0;
+  // its PPN must be aligned to the size it maps. PageTable makes level-1 leaves for superpages.
+  static constexpr bool kSuperpageLeaves = true;
 
   static constexpr size_t index(VirtAddr va, int level) {
     return (va.value() >> (mm::kPageShift + kIndexBits * level)) & (kEntries - 1);

@@ -37,17 +37,20 @@ class CheckingLock {
 };
 
 constexpr uint64_t kPages = 16;
-constexpr uint64_t kStart = 0x80000000;  // the fake physical address of buffer_[0]
+// The fake physical address of the first frame handed out. The buffer starts one page below it:
+// the allocator keeps its metadata (one byte per frame) in the first page of a range.
+constexpr uint64_t kStart = 0x80000000;
+constexpr uint64_t kMeta = kStart - kPageSize;
 
 class FrameAllocatorTest : public ::testing::Test {
  protected:
   FrameAllocatorTest()
-      : buffer_(static_cast<unsigned char*>(std::aligned_alloc(kPageSize, kPages * kPageSize))) {}
+      : buffer_(static_cast<unsigned char*>(std::aligned_alloc(kPageSize, (kPages + 1) * kPageSize))) {}
   ~FrameAllocatorTest() override { std::free(buffer_); }
 
-  uint64_t offset() const { return reinterpret_cast<uint64_t>(buffer_) - kStart; }
+  uint64_t offset() const { return reinterpret_cast<uint64_t>(buffer_) - kMeta; }
   void add_all() {
-    alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + kPages * kPageSize), offset());
+    alloc_.add_range(PhysAddr(kMeta), PhysAddr(kStart + kPages * kPageSize), offset());
   }
   bool filled(PhysAddr pa, unsigned char byte, uint64_t from = 0) {
     const auto* p = static_cast<const unsigned char*>(alloc_.ptr(pa));
@@ -64,7 +67,7 @@ class FrameAllocatorTest : public ::testing::Test {
 
 TEST_F(FrameAllocatorTest, CountsAndExhaustion) {
   add_all();
-  EXPECT_EQ(alloc_.total_pages(), kPages);
+  EXPECT_EQ(alloc_.total_pages(), kPages + 1);  // the metadata page too
   EXPECT_EQ(alloc_.free_pages(), kPages);
   std::set<uint64_t> seen;
   for (uint64_t i = 0; i < kPages; ++i) {
@@ -81,7 +84,7 @@ TEST_F(FrameAllocatorTest, CountsAndExhaustion) {
   EXPECT_EQ(none.error(), Error::kNoMemory);
   for (uint64_t pa : seen) alloc_.free(PhysAddr(pa));
   EXPECT_EQ(alloc_.free_pages(), kPages);
-  EXPECT_EQ(alloc_.total_pages(), kPages);
+  EXPECT_EQ(alloc_.total_pages(), kPages + 1);
   EXPECT_TRUE(alloc_.alloc().ok());
 }
 
@@ -90,15 +93,15 @@ TEST_F(FrameAllocatorTest, JunkFills) {
   auto pa = alloc_.alloc().value();
   EXPECT_TRUE(filled(pa, 5));
   alloc_.free(pa);
-  EXPECT_TRUE(filled(pa, 1, sizeof(uint64_t)));  // the first word links the free list
-  EXPECT_EQ(alloc_.alloc().value(), pa);         // LIFO, like xv6
+  EXPECT_TRUE(filled(pa, 1, 2 * sizeof(uint64_t)));  // two words link the free lists
+  EXPECT_EQ(alloc_.alloc().value(), pa);             // the same split again
 }
 
 TEST_F(FrameAllocatorTest, RangeIsRoundedToWholePages) {
   alloc_.add_range(PhysAddr(kStart + 1), PhysAddr(kStart + 4 * kPageSize - 1), offset());
-  EXPECT_EQ(alloc_.total_pages(), 2u);  // pages 1 and 2
-  std::set<uint64_t> got{alloc_.alloc()->value(), alloc_.alloc()->value()};
-  EXPECT_EQ(got, (std::set<uint64_t>{kStart + kPageSize, kStart + 2 * kPageSize}));
+  EXPECT_EQ(alloc_.total_pages(), 2u);  // pages 1 and 2, and page 1 holds the metadata
+  EXPECT_EQ(alloc_.free_pages(), 1u);
+  EXPECT_EQ(alloc_.alloc()->value(), kStart + 2 * kPageSize);
   EXPECT_FALSE(alloc_.alloc().ok());
 }
 
@@ -162,13 +165,14 @@ TEST_F(FrameAllocatorDeathTest, AddRangeTwicePanics) {
 
 // The two phases of xv6-x86's kinit1/kinit2: the first range, then the rest up to a new end.
 TEST_F(FrameAllocatorTest, ExtendAddsThePagesAboveTheFirstRange) {
-  alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + 4 * kPageSize), offset());
-  EXPECT_EQ(alloc_.total_pages(), 4u);
+  alloc_.add_range(PhysAddr(kMeta), PhysAddr(kStart + 4 * kPageSize), offset());
+  EXPECT_EQ(alloc_.total_pages(), 5u);
   alloc_.extend(PhysAddr(kStart + kPages * kPageSize + 100));  // rounded down to a page
-  EXPECT_EQ(alloc_.total_pages(), kPages);
-  EXPECT_EQ(alloc_.free_pages(), kPages);
+  // The 12 new pages are a zone of their own, whose first page holds its metadata.
+  EXPECT_EQ(alloc_.total_pages(), kPages + 1);
+  EXPECT_EQ(alloc_.free_pages(), kPages - 1);
   std::set<uint64_t> seen;
-  for (uint64_t i = 0; i < kPages; ++i) {
+  for (uint64_t i = 0; i < kPages - 1; ++i) {
     auto pa = alloc_.alloc();
     ASSERT_TRUE(pa.ok());
     EXPECT_LT(pa->value(), kStart + kPages * kPageSize);
@@ -180,15 +184,23 @@ TEST_F(FrameAllocatorTest, ExtendAddsThePagesAboveTheFirstRange) {
 }
 
 TEST_F(FrameAllocatorTest, ExtendNotAboveTheEndChangesNothing) {
-  alloc_.add_range(PhysAddr(kStart), PhysAddr(kStart + 4 * kPageSize), offset());
+  alloc_.add_range(PhysAddr(kMeta), PhysAddr(kStart + 4 * kPageSize), offset());
   alloc_.extend(PhysAddr(kStart + 4 * kPageSize));
   alloc_.extend(PhysAddr(kStart + 2 * kPageSize));
-  EXPECT_EQ(alloc_.total_pages(), 4u);
+  EXPECT_EQ(alloc_.total_pages(), 5u);
   EXPECT_EQ(alloc_.free_pages(), 4u);
 }
 
 TEST_F(FrameAllocatorDeathTest, ExtendBeforeAddRangePanics) {
   EXPECT_DEATH(alloc_.extend(PhysAddr(kStart + kPageSize)), "extend: before add_range");
+}
+
+TEST_F(FrameAllocatorDeathTest, FreeingAFrameOfAFreeBlockPanics) {
+  add_all();
+  // Every frame is free, merged into one block: its first frame and one inside it.
+  EXPECT_DEATH(alloc_.free(PhysAddr(kStart)), "kfree: double free of 0x80000000");
+  EXPECT_DEATH(alloc_.free(PhysAddr(kStart + 5 * kPageSize)), "kfree: double free of 0x80005000");
+  EXPECT_DEATH(alloc_.free(PhysAddr(kMeta)), "kfree: bad frame 0x7ffff000");
 }
 
 }  // namespace

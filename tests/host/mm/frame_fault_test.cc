@@ -79,13 +79,14 @@ TEST(FaultPlanTest, RandomFailsAtAboutItsRate) {
 
 constexpr uint64_t kPages = 64;
 constexpr uint64_t kStart = 0x80000000;
+constexpr uint64_t kMeta = kStart - kPageSize;  // the allocator's metadata page, below the frames
 
 class FrameFaultTest : public ::testing::Test {
  protected:
   FrameFaultTest()
-      : buffer_(static_cast<unsigned char*>(std::aligned_alloc(kPageSize, kPages * kPageSize))) {
-    frames_.add_range(PhysAddr(kStart), PhysAddr(kStart + kPages * kPageSize),
-                      reinterpret_cast<uint64_t>(buffer_) - kStart);
+      : buffer_(static_cast<unsigned char*>(std::aligned_alloc(kPageSize, (kPages + 1) * kPageSize))) {
+    frames_.add_range(PhysAddr(kMeta), PhysAddr(kStart + kPages * kPageSize),
+                      reinterpret_cast<uint64_t>(buffer_) - kMeta);
   }
   ~FrameFaultTest() override { std::free(buffer_); }
 

@@ -56,6 +56,15 @@ SBRK_STUB(sbrklazy, 2)
 SYSCALL(sleep)
 SYSCALL(uptime)
 SYSCALL(sysinfo)
+# pgpte returns a uint64 (edx:eax under cdecl); an i386 PTE is 32 bits, so the high half is 0.
+        .globl pgpte
+        .type pgpte, @function
+pgpte:
+        movl $SYS_pgpte, %eax
+        int $T_SYSCALL
+        xorl %edx, %edx
+        ret
+        .size pgpte, .-pgpte
 SYSCALL(kpgtbl)
 SYSCALL(pgaccess)
 SYSCALL(meminfo)
