@@ -277,6 +277,8 @@ static const char* bench_fault_page(int iters, struct result* r) {
   r->ticks = ticks;
   r->ops = (uint64)iters * (GROW_BYTES / PAGE);
   return 0;
+}
+
 /* The same from a 2 MiB-aligned break (issue 12): the 4 MiB are two aligned 2 MiB ranges, each one
    superpage leaf on a kernel with superpages, 512 pages each on one without (pgtbl2020). */
 static const char* bench_sbrk_4mib_aligned(int iters, struct result* r) {
