@@ -115,6 +115,7 @@ static_assert(user_abi::kTrampoline == kTrampoline && user_abi::kTrapframe == kT
 static_assert(user_abi::kKernBase == riscv::kKernBase && user_abi::kRamTop == riscv::kPhysTop);
 static_assert(user_abi::kDeviceA == riscv::kPlic && user_abi::kDeviceB == riscv::kUart0);
 static_assert(user_abi::kUserWordBits == 8 * kUserWordSize && user_abi::kUnmappedUser < kUserTop);
+static_assert(user_abi::kLeafTableSpan == PteFormat::kEntries * kPageSize);
 using pagoda::usertrapret;
 
 // Kernel threads.

@@ -23,6 +23,9 @@ inline constexpr uint64_t kRamTop = kKernBase + (uint64_t{128} << 20);
 // Two device registers a user program must not reach: the PLIC and the UART.
 inline constexpr uint64_t kDeviceA = 0x0c000000;
 inline constexpr uint64_t kDeviceB = 0x10000000;
+// The span of one last-level page table (512 PTEs of 4 KiB): growth across a multiple of it
+// needs a new table.
+inline constexpr uint64_t kLeafTableSpan = uint64_t{2} << 20;
 // A user address far above any heap a test grows and below the top pages: never mapped.
 inline constexpr uint64_t kUnmappedUser = 0x3000000000;
 // Does the paging hardware refuse to execute a readable page (Sv39's X bit)?

@@ -113,6 +113,7 @@ static_assert(user_abi::kKernBase == x86::kKernBase && user_abi::kUserWordBits =
 static_assert(user_abi::kDeviceA == x86::kIoapic && user_abi::kDeviceB == x86::kLapicDefault);
 static_assert(user_abi::kRamTop < x86::kKernBase + x86::kPhysTopMax);
 static_assert(user_abi::kUnmappedUser < kUserTop);
+static_assert(user_abi::kLeafTableSpan == PteFormat::kEntries * kPageSize);
 
 // Kernel threads.
 using Context = x86::Context;

@@ -26,6 +26,9 @@ inline constexpr uint64_t kRamTop = kKernBase + (uint64_t{500} << 20);
 // Two device registers a user program must not reach: the IOAPIC and the local APIC (DEVSPACE).
 inline constexpr uint64_t kDeviceA = 0xfec00000;
 inline constexpr uint64_t kDeviceB = 0xfee00000;
+// The span of one page table (1024 PTEs of 4 KiB): growth across a multiple of it needs a new
+// table.
+inline constexpr uint64_t kLeafTableSpan = uint64_t{4} << 20;
 // A user address far above any heap a test grows and below KERNBASE: never mapped.
 inline constexpr uint64_t kUnmappedUser = 0x70000000;
 // Does the paging hardware refuse to execute a readable page? Not i386's two-level paging: NX
