@@ -13,7 +13,7 @@ SUITES = ["pipetests", "proctests", "fstests", "copytests", "vmtests", "faulttes
 
 # What x86 cannot check, and says so: (program, subtest) -> number of "skipped on x86" lines.
 EXPECTED_SKIPS = {
-    ("copytests", "copytests"): 3,  # MAXVA, MAXVA+4096, 2^63 as bad buffers
+    ("copytests", "copytests"): 3,  # MAXVA, MAXVA+4096 and 2^63 as bad buffers
     ("vmtests", "stack_and_layout"): 1,  # a load from MAXVA
     ("faulttests", "jump_into_data"): 1,  # no NX bit in i386 two-level paging
     ("faulttests", "jump_into_kernel"): 1,  # a jump to MAXVA

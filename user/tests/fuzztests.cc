@@ -94,7 +94,7 @@ class Fuzzer {
       case 8:
         return kMaxVa + rng_.below(1ull << 20);
       case 9:
-        return ~0ull - rng_.below(4096);
+        return kAllOnes - rng_.below(4096);
       case 10:
         return kPlic + rng_.below(4 << 20);  // device addresses, below the user mirror's limit
       case 11:

@@ -38,7 +38,7 @@ struct Worker {
         kMaxVa - 1,
         kMaxVa,
         kMaxVa + rng.below(1ull << 30),
-        ~0ull - rng.below(64),
+        kAllOnes - rng.below(64),
         page_round_up(g_initial_brk) - 2 * kPageSize + rng.below(kPageSize) /* guard */,
         (rng.next() | (1ull << 40))};
     return bad_user_address(fixed[rng.below(sizeof fixed / sizeof fixed[0])]);

@@ -55,6 +55,9 @@ constexpr uint64 page_round_up(uint64 a) {
   return page_round_down(a + kPageSize - 1);
 }
 
+// The user pointer with every bit set, (char*)-1: 2^64-1 on RISC-V, 2^32-1 on x86.
+inline constexpr uint64 kAllOnes = static_cast<__UINTPTR_TYPE__>(~0ull);
+
 // An address no user may touch, as this ISA can pass it: on x86 one wider than 32 bits would lose
 // its high half (and could land on the caller's own memory), so it stands for the address of the
 // kernel's half with the same low 31 bits instead. Unchanged on RISC-V.
