@@ -149,6 +149,12 @@ void say(const Args&... args) {
 
 // The subtest running in this process (set by the runner in the child).
 inline const char* g_current = "?";
+// `-allocfail P SEED` (issue 15): each subtest runs with random frame-allocation failures
+// (allocfail ALLOCFAIL_RANDOM, probability P/65536) armed in its process. Its own checks may then
+// fail ("failed under injection", not counted); a lost page or process, a timeout or a panic still
+// fail the run.
+inline uint64 g_inject_p = 0;
+inline uint64 g_inject_seed = 0;
 
 // A check this ISA cannot make (an address it cannot name, an instruction it does not have), said
 // out loud so that nothing is left out silently: "<subtest>: skipped on x86: <why>".
@@ -159,7 +165,8 @@ void skipped(const Args&... why) {
 
 template <class... Args>
 [[noreturn]] void fail(const char* file, int line, const Args&... detail) {
-  say(g_current, ": FAILED ", file, ":", line, ": ", detail...);
+  say(g_current, g_inject_p != 0 ? ": failed under injection " : ": FAILED ", file, ":", line, ": ",
+      detail...);
   exit(1);
 }
 
@@ -419,6 +426,7 @@ inline bool run_one(const Test& t) {
     read(start[0], &go, 1);
     close(start[0]);
     g_current = t.name;
+    if (g_inject_p != 0) allocfail(ALLOCFAIL_RANDOM, g_inject_p, g_inject_seed);
     t.fn();
     exit(0);
   }
@@ -453,6 +461,8 @@ inline bool run_one(const Test& t) {
   if (timed_out && child_status == -1) {
     say(t.name, ": FAILED timed out after ", timeout, " ticks");
     ok = false;
+  } else if (g_inject_p != 0 && child_status != 0) {
+    say(t.name, ": under injection: exited with status ", child_status);
   } else if (child_status == 1) {
     ok = false;  // the child printed the reason
   } else if (child_status != 0) {
@@ -490,6 +500,13 @@ template <size_t N>
   int failed = 0;
   int ran = 0;
   int repeat = 1;
+  if (argc >= 4 && strcmp(argv[1], "-allocfail") == 0) {
+    g_inject_p = static_cast<uint64>(atoi(argv[2]));
+    g_inject_seed = static_cast<uint64>(atoi(argv[3]));
+    argv[3] = argv[0];
+    argv += 3;
+    argc -= 3;
+  }
   if (argc >= 3 && strcmp(argv[1], "-repeat") == 0) {
     repeat = atoi(argv[2]);
     argv[2] = argv[0];
