@@ -26,7 +26,7 @@ struct ProgHeader {
   uint64 offset, vaddr, paddr, filesz, memsz, align;
 };
 static_assert(sizeof(ElfHeader) == 64 && sizeof(ProgHeader) == 56);
-constexpr uchar kElfClass = 2;      // ELFCLASS64
+constexpr uchar kElfClass = 2;       // ELFCLASS64
 constexpr uint16 kElfMachine = 243;  // EM_RISCV
 #elif defined(__i386__)
 // ELF32 layout (System V gABI): a 52-byte header, then 32-byte program headers (flags after
@@ -59,8 +59,8 @@ constexpr uint32 kCode[] = {0x02a00513, 0x00000893 | (SYS_exit << 20), 0x0000007
 // The program: Pagoda's exit with a status (SYS_exit takes none on x86), 42 at esp+4.
 // pushl $42; pushl $0 (the return-address slot); movl $SYS_exit_status, %eax; int $64; jmp .
 static_assert(SYS_exit_status < 128);
-constexpr uchar kCode[] = {0x6a, 0x2a, 0x6a, 0x00, 0xb8, SYS_exit_status, 0x00, 0x00, 0x00,
-                           0xcd, 0x40, 0xeb, 0xfe};
+constexpr uchar kCode[] = {0x6a, 0x2a, 0x6a, 0x00, 0xb8, SYS_exit_status, 0x00, 0x00,
+                           0x00, 0xcd, 0x40, 0xeb, 0xfe};
 #endif
 
 alignas(8) uchar g_file[8192];
@@ -207,7 +207,7 @@ void elf_unaligned_vaddr() {
 }
 
 void elf_vaddr_overflow() {
-  build_good();  // x86: 0xfffff000 + 0x2000 wraps 32 bits
+  build_good();                                // x86: 0xfffff000 + 0x2000 wraps 32 bits
   add_segment(0xfffffffffffff000ull, 0x2000);  // vaddr + memsz wraps around
   EXPECT_REFUSED();
   build_good();

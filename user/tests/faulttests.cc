@@ -102,7 +102,7 @@ void illegal_instructions() {
   EXPECT_KILLED(asm volatile("cli"));   // IOPL is 0
   EXPECT_KILLED(asm volatile("movl %%cr3, %%eax" ::: "eax"));
   EXPECT_KILLED(asm volatile("inb $0x60, %%al" ::: "eax"));  // port I/O
-  EXPECT_KILLED(asm volatile("int $13"));  // a vector other than 64
+  EXPECT_KILLED(asm volatile("int $13"));                    // a vector other than 64
 #endif
   (void)kIllegal;
 }

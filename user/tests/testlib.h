@@ -35,12 +35,14 @@ inline constexpr uint64 kTrampoline = pagoda::user_abi::kTrampoline;  // not for
 inline constexpr uint64 kTrapframe = pagoda::user_abi::kTrapframe;    // not for user mode
 inline constexpr uint64 kUserTop = pagoda::user_abi::kUserTop;        // user memory stays below
 inline constexpr uint64 kKernBase = pagoda::user_abi::kKernBase;
-inline constexpr uint64 kRamTop = pagoda::user_abi::kRamTop;  // inside the kernel's RAM, near its top
+inline constexpr uint64 kRamTop =
+    pagoda::user_abi::kRamTop;  // inside the kernel's RAM, near its top
 inline constexpr uint64 kPlic = pagoda::user_abi::kDeviceA;   // a device (RISC-V: the PLIC)
 inline constexpr uint64 kUart0 = pagoda::user_abi::kDeviceB;  // another (RISC-V: the UART)
 inline constexpr uint64 kLeafTableSpan = pagoda::user_abi::kLeafTableSpan;  // RISC-V 2, x86 4 MiB
-inline constexpr uint64 kUnmappedUser = pagoda::user_abi::kUnmappedUser;  // never mapped
-inline constexpr bool kNoExecute = pagoda::user_abi::kNoExecute;  // can a page be readable, not executable?
+inline constexpr uint64 kUnmappedUser = pagoda::user_abi::kUnmappedUser;    // never mapped
+inline constexpr bool kNoExecute =
+    pagoda::user_abi::kNoExecute;  // can a page be readable, not executable?
 
 // An address a user pointer (and a system-call argument) can hold: on x86 every address is below
 // 2^32, so MAXVA itself and anything above it cannot even be named.

@@ -13,7 +13,7 @@ inline constexpr const char* kIsa = "riscv";
 inline constexpr uint64_t kPageSize = 4096;
 // One past the last virtual address a user page table can map (one bit less than Sv39 allows).
 inline constexpr uint64_t kMaxVa = uint64_t{1} << 38;
-inline constexpr uint64_t kTrampoline = kMaxVa - kPageSize;  // mapped, but not for user mode
+inline constexpr uint64_t kTrampoline = kMaxVa - kPageSize;      // mapped, but not for user mode
 inline constexpr uint64_t kTrapframe = kTrampoline - kPageSize;  // mapped, but not for user mode
 // User memory (text, data, stack, heap) stays below this.
 inline constexpr uint64_t kUserTop = kTrapframe;

@@ -109,7 +109,8 @@ inline constexpr uint64_t kKernelMapStart = x86::kKernBase;
 // What user programs are told (user_abi.h) is this layout.
 static_assert(user_abi::kMaxVa == kMaxVa && user_abi::kUserTop == kUserTop);
 static_assert(user_abi::kTrampoline == kTrampoline && user_abi::kTrapframe == kTrapframe);
-static_assert(user_abi::kKernBase == x86::kKernBase && user_abi::kUserWordBits == 8 * kUserWordSize);
+static_assert(user_abi::kKernBase == x86::kKernBase &&
+              user_abi::kUserWordBits == 8 * kUserWordSize);
 static_assert(user_abi::kDeviceA == x86::kIoapic && user_abi::kDeviceB == x86::kLapicDefault);
 static_assert(user_abi::kRamTop < x86::kKernBase + x86::kPhysTopMax);
 static_assert(user_abi::kUnmappedUser < kUserTop);
