@@ -5,7 +5,8 @@ find every completed file intact, every unlinked file gone, and the file system 
 fscrash (user/tests/fscrash.cc) writes fc0, fc1, ... printing "done fcN" once fcN is written and
 closed; after "done fcN" it unlinks fc(N-16) and prints "gone fc(N-16)". So after the cut:
   - fcN with "done fcN" but no "done fc(N+16)" seen: its unlink has not started; it must be intact;
-  - fcN with "gone fcN" seen: it must not exist."""
+  - fcN with "gone fcN" seen: it must not exist.
+The same test runs on x86 (tests/qemu/test_x86_crash.py) with xv6-x86's disk format."""
 # matrix: cpus=3 kpt=per-process
 
 import os
@@ -45,20 +46,35 @@ def find_fsck(args):
     raise TestFailure(f"no fsck found (tried {candidates}); set PAGODA_FSCK")
 
 
-def run_fsck(fsck, image):
-    r = subprocess.run([fsck, image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+# The two on-disk formats (kernel/fs/format.h FsFormat): block size, and the superblock's words
+# in block 1 with the index of logstart among them. xv6-riscv's superblock starts with a magic
+# number; xv6-x86's is seven words {size, nblocks, ninodes, nlog, logstart, inodestart, bmapstart}.
+FORMATS = {
+    "riscv": {"fsck": "xv6-riscv", "block_size": 1024, "sb_words": 8, "logstart": 5},
+    "x86": {"fsck": "xv6-x86", "block_size": 512, "sb_words": 7, "logstart": 4},
+}
+
+
+def disk_format(args):
+    return FORMATS[getattr(args, "arch", "riscv")]
+
+
+def run_fsck(fsck, image, fmt=FORMATS["riscv"]):
+    r = subprocess.run([fsck, "--format=" + fmt["fsck"], image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
     out = r.stdout.decode(errors="replace")
     check(r.returncode == 0, f"fsck reports the image clean (exit {r.returncode})", out)
     return out
 
 
-def log_header_count(image):
-    """n of the on-disk log header (kernel/fs.h): > 0 means the cut left a committed transaction
-    for recovery to install. For information only; whether a cut lands there is luck."""
+def log_header_count(image, fmt=FORMATS["riscv"]):
+    """n of the on-disk log header (kernel/fs.h; the same int n first in both formats): > 0 means
+    the cut left a committed transaction for recovery to install. For information only; whether a
+    cut lands there is luck."""
+    bs = fmt["block_size"]
     with open(image, "rb") as f:
-        f.seek(1024)
-        sb = struct.unpack("<8I", f.read(32))
-        f.seek(sb[5] * 1024)  # logstart
+        f.seek(bs)  # block 1: the superblock
+        sb = struct.unpack(f"<{fmt['sb_words']}I", f.read(4 * fmt["sb_words"]))
+        f.seek(sb[fmt["logstart"]] * bs)
         return struct.unpack("<i", f.read(4))[0]
 
 
@@ -74,7 +90,7 @@ def crash_round(args, image, fsck, round_no):
         q.kill()  # the power cut: SIGKILL, nothing flushed
         log = q.log
     check("panic" not in log, "no panic while writing", log)
-    pending = log_header_count(image)
+    pending = log_header_count(image, disk_format(args))
     done = [int(n) for n in re.findall(r"^done fc(\d+)\n", log, re.MULTILINE)]
     gone = [int(n) for n in re.findall(r"^gone fc(\d+)\n", log, re.MULTILINE)]
     check(len(done) >= target, "the writer completed files before the cut", log)
@@ -93,7 +109,7 @@ def crash_round(args, image, fsck, round_no):
         q.halt()
 
     # The image after recovery and a clean shutdown is consistent.
-    out = run_fsck(fsck, image)
+    out = run_fsck(fsck, image, disk_format(args))
     print(out.strip().splitlines()[-1] if out.strip() else "fsck: clean", flush=True)
 
 

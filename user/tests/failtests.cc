@@ -155,11 +155,11 @@ void fork_every_point() {
 }
 
 void fork_big_every_point() {
-  // A heap that crosses a 2 MiB boundary, so that fork needs a second last-level table; its
-  // failure points are sampled (each run copies up to all of the pages before it).
+  // A heap that crosses a 2 MiB boundary (x86: 4 MiB), so that fork needs a second last-level
+  // table; its failure points are sampled (each run copies up to all of the pages before it).
   const bool cow = kernel_has_cow();
   const uint64 base = addr(sbrk(0));
-  const uint64 target = page_round_up(base) + (2u << 20);
+  const uint64 target = page_round_up(base) + kLeafTableSpan;
   CHECK(sbrk(static_cast<int>(target - base)) != kSbrkFailed);
   const uint64 before = pages_now();
   CHECK(fork_once());
@@ -241,10 +241,10 @@ void shrink() {
 }
 
 void sbrk_every_point() {
-  // Across a 2 MiB boundary: the growth needs a new last-level table (and, with a per-process
-  // kernel page table, one in the mirror too) somewhere in the middle.
+  // Across a 2 MiB boundary (x86: 4 MiB, kLeafTableSpan): the growth needs a new last-level table
+  // (and, with a per-process kernel page table, one in the mirror too) somewhere in the middle.
   const uint64 base = addr(sbrk(0));
-  const uint64 boundary = (page_round_up(base) + (2u << 20)) & ~((2ull << 20) - 1);
+  const uint64 boundary = (page_round_up(base) + kLeafTableSpan) & ~(kLeafTableSpan - 1);
   const uint64 start = boundary - kGrow / 2;
   CHECK(sbrk(static_cast<int>(start - base)) != kSbrkFailed);
   volatile char* heap = ptr<volatile char>(start - 1);

@@ -32,14 +32,14 @@ void write_text() {
 
 void read_kernel_memory() {
   EXPECT_KILLED((void)*ptr<volatile uint64>(kKernBase));
-  EXPECT_KILLED((void)*ptr<volatile uint64>(kKernBase + (128 << 20) - 8));
+  EXPECT_KILLED((void)*ptr<volatile uint64>(kRamTop - 8));
   EXPECT_KILLED(*ptr<volatile uint64>(kKernBase + 0x2000) = 0);
   EXPECT_KILLED((void)*ptr<volatile uint32>(kUart0));
   EXPECT_KILLED((void)*ptr<volatile uint32>(kPlic));
   EXPECT_KILLED((void)*ptr<volatile uint64>(kTrapframe));
   EXPECT_KILLED(*ptr<volatile uint64>(kTrapframe + 8) = 0);
   EXPECT_KILLED((void)*ptr<volatile uint64>(kTrampoline));
-  EXPECT_KILLED((void)*ptr<volatile uint64>(0x3000000000ull));
+  EXPECT_KILLED((void)*ptr<volatile uint64>(kUnmappedUser));
 }
 
 int recurse(int depth) {
@@ -58,16 +58,20 @@ void stack_overflow() {
 }
 
 void jump_into_data() {
+  if (!kNoExecute) {
+    skipped("its paging has no no-execute bit: data and heap pages are executable");
+    return;
+  }
   // Heap and stack pages are never executable; neither is the data segment (user.ld: RW).
   EXPECT_KILLED({
     uint32* code = reinterpret_cast<uint32*>(sbrk(4096));
     code[0] = kRet;
-    asm volatile("fence.i" ::: "memory");
+    sync_instruction_cache();
     jump(addr(code));
   });
   EXPECT_KILLED({
     volatile uint32 code[2] = {kRet, kRet};
-    asm volatile("fence.i" ::: "memory");
+    sync_instruction_cache();
     jump(addr(&code[0]));
   });
   EXPECT_KILLED(jump(addr(&g_data_code[0])));
@@ -77,17 +81,29 @@ void jump_into_kernel() {
   EXPECT_KILLED(jump(kKernBase));
   EXPECT_KILLED(jump(kTrampoline));  // the trampoline is mapped, but not for user mode
   EXPECT_KILLED(jump(kTrapframe));
-  EXPECT_KILLED(jump(0x3000000000ull));
-  EXPECT_KILLED(jump(kMaxVa));
+  EXPECT_KILLED(jump(kUnmappedUser));
+  if (fits_user_word(kMaxVa))
+    EXPECT_KILLED(jump(kMaxVa));
+  else
+    skipped("MAXVA (", Hex{kMaxVa}, ") is wider than a user pointer");
   EXPECT_KILLED(jump(page_round_up(addr(sbrk(0))) + 16 * kPageSize));
 }
 
 void illegal_instructions() {
-  EXPECT_KILLED(asm volatile(".word 0"));  // kIllegal
+  EXPECT_KILLED(illegal_instruction());  // RISC-V: kIllegal
+#if defined(__riscv)
   EXPECT_KILLED(asm volatile("ebreak"));
   EXPECT_KILLED(asm volatile("csrr t0, sstatus" ::: "t0"));  // supervisor CSR from user mode
   EXPECT_KILLED(asm volatile("sret"));
   EXPECT_KILLED(asm volatile("csrw satp, zero"));
+#elif defined(__i386__)
+  EXPECT_KILLED(asm volatile("int3"));  // vector 3's gate is DPL 0: a #GP from ring 3
+  EXPECT_KILLED(asm volatile("hlt"));   // privileged
+  EXPECT_KILLED(asm volatile("cli"));   // IOPL is 0
+  EXPECT_KILLED(asm volatile("movl %%cr3, %%eax" ::: "eax"));
+  EXPECT_KILLED(asm volatile("inb $0x60, %%al" ::: "eax"));  // port I/O
+  EXPECT_KILLED(asm volatile("int $13"));                    // a vector other than 64
+#endif
   (void)kIllegal;
 }
 
@@ -141,7 +157,7 @@ void many_faults_at_once() {
           recurse(0);
           break;
         default:
-          asm volatile(".word 0");
+          illegal_instruction();
           break;
       }
       exit(0);

@@ -70,8 +70,10 @@ class Fuzzer {
   // -- arguments ---------------------------------------------------------------------------
   uint64 heap_end() { return page_round_up(addr(sbrk(0))); }
 
-  // An address the kernel must refuse for any length > 0.
-  uint64 bad_ptr() {
+  // An address the kernel must refuse for any length > 0 (bad_user_address: as this ISA can
+  // name it).
+  uint64 bad_ptr() { return bad_user_address(bad_ptr_any_width()); }
+  uint64 bad_ptr_any_width() {
     switch (rng_.below(16)) {
       case 0:
         return 0;
@@ -82,7 +84,7 @@ class Fuzzer {
       case 3:
         return g_stack_top - 2 * kPageSize + rng_.below(kPageSize);  // the guard page
       case 4:
-        return kKernBase + rng_.below(128 << 20);
+        return kKernBase + rng_.below(kRamTop - kKernBase);
       case 5:
         return kTrampoline + rng_.below(kPageSize);
       case 6:
@@ -92,7 +94,7 @@ class Fuzzer {
       case 8:
         return kMaxVa + rng_.below(1ull << 20);
       case 9:
-        return ~0ull - rng_.below(4096);
+        return kAllOnes - rng_.below(4096);
       case 10:
         return kPlic + rng_.below(4 << 20);  // device addresses, below the user mirror's limit
       case 11:
@@ -507,7 +509,10 @@ class Fuzzer {
                                (1ull << 32) + SYS_halt,
                                (1ull << 63) + SYS_halt,
                                rng_.next()};
-        const long num = static_cast<long>(nums[rng_.below(sizeof(nums) / sizeof(nums[0]))]);
+        const uint64 pick = nums[rng_.below(sizeof(nums) / sizeof(nums[0]))];
+        // x86: a number's high half is dropped, and 2^32 + SYS_halt would be a real halt.
+        if (!fits_user_word(pick) && static_cast<uint32>(pick) <= SYS_meminfo) break;
+        const long num = static_cast<long>(pick);
         r = call6(num, rng_.next(), rng_.next(), rng_.next());
         expect(r == -1, num, r);
         break;

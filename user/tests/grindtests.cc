@@ -32,16 +32,16 @@ struct Worker {
   uint64 bad_ptr() {
     const uint64 fixed[] = {
         kKernBase,
-        kKernBase + rng.below(128 << 20),
+        kKernBase + rng.below(kRamTop - kKernBase),
         kTrapframe,
         kTrampoline,
         kMaxVa - 1,
         kMaxVa,
         kMaxVa + rng.below(1ull << 30),
-        ~0ull - rng.below(64),
+        kAllOnes - rng.below(64),
         page_round_up(g_initial_brk) - 2 * kPageSize + rng.below(kPageSize) /* guard */,
         (rng.next() | (1ull << 40))};
-    return fixed[rng.below(sizeof fixed / sizeof fixed[0])];
+    return bad_user_address(fixed[rng.below(sizeof fixed / sizeof fixed[0])]);
   }
   // A pointer into memory the worker may let the kernel write.
   uint64 good_ptr(int len) {

@@ -12,6 +12,7 @@
 #include "kernel/arch/riscv/timer.h"
 #include "kernel/arch/riscv/trap.h"
 #include "kernel/arch/riscv/trapframe.h"
+#include "kernel/arch/riscv/user_abi.h"
 
 extern "C" void swtch(pagoda::riscv::Context* old, pagoda::riscv::Context* next);
 
@@ -108,6 +109,13 @@ inline constexpr bool kUserMainFrame = false;
 inline constexpr bool kExitWaitTakeNoArguments = false;
 inline constexpr bool kKernelMapInUserTables = false;
 inline constexpr uint64_t kKernelMapStart = 0;
+// What user programs are told (user_abi.h) is this layout.
+static_assert(user_abi::kMaxVa == kMaxVa && user_abi::kUserTop == kUserTop);
+static_assert(user_abi::kTrampoline == kTrampoline && user_abi::kTrapframe == kTrapframe);
+static_assert(user_abi::kKernBase == riscv::kKernBase && user_abi::kRamTop == riscv::kPhysTop);
+static_assert(user_abi::kDeviceA == riscv::kPlic && user_abi::kDeviceB == riscv::kUart0);
+static_assert(user_abi::kUserWordBits == 8 * kUserWordSize && user_abi::kUnmappedUser < kUserTop);
+static_assert(user_abi::kLeafTableSpan == PteFormat::kEntries * kPageSize);
 using pagoda::usertrapret;
 
 // Kernel threads.

@@ -9,6 +9,7 @@
 #include "kernel/arch/x86/kernel_map.h"
 #include "kernel/arch/x86/memlayout.h"
 #include "kernel/arch/x86/trapframe.h"
+#include "kernel/arch/x86/user_abi.h"
 #include "kernel/arch/x86/x86.h"
 #include "kernel/mm/user_layout.h"
 #include "kernel/param.h"
@@ -105,6 +106,15 @@ inline constexpr bool kUserMainFrame = true;
 inline constexpr bool kExitWaitTakeNoArguments = true;
 inline constexpr bool kKernelMapInUserTables = true;
 inline constexpr uint64_t kKernelMapStart = x86::kKernBase;
+// What user programs are told (user_abi.h) is this layout.
+static_assert(user_abi::kMaxVa == kMaxVa && user_abi::kUserTop == kUserTop);
+static_assert(user_abi::kTrampoline == kTrampoline && user_abi::kTrapframe == kTrapframe);
+static_assert(user_abi::kKernBase == x86::kKernBase &&
+              user_abi::kUserWordBits == 8 * kUserWordSize);
+static_assert(user_abi::kDeviceA == x86::kIoapic && user_abi::kDeviceB == x86::kLapicDefault);
+static_assert(user_abi::kRamTop < x86::kKernBase + x86::kPhysTopMax);
+static_assert(user_abi::kUnmappedUser < kUserTop);
+static_assert(user_abi::kLeafTableSpan == PteFormat::kEntries * kPageSize);
 
 // Kernel threads.
 using Context = x86::Context;
