@@ -112,7 +112,7 @@ inline constexpr uint64_t kKernelMapStart = 0;
 // What user programs are told (user_abi.h) is this layout.
 static_assert(user_abi::kMaxVa == kMaxVa && user_abi::kUserTop == kUserTop);
 static_assert(user_abi::kTrampoline == kTrampoline && user_abi::kTrapframe == kTrapframe);
-static_assert(user_abi::kKernBase == riscv::kKernBase && user_abi::kRamTop == riscv::kPhysTop);
+static_assert(user_abi::kKernBase == riscv::kKernBase && user_abi::kRamTop == riscv::kKernBase + riscv::kDefaultRamSize);
 static_assert(user_abi::kDeviceA == riscv::kPlic && user_abi::kDeviceB == riscv::kUart0);
 static_assert(user_abi::kUserWordBits == 8 * kUserWordSize && user_abi::kUnmappedUser < kUserTop);
 static_assert(user_abi::kLeafTableSpan == PteFormat::kEntries * kPageSize);
