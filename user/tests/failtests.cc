@@ -368,6 +368,9 @@ void workload(Rng& rng, int steps) {
 
 void random_failures() {
   // Three workers at once (on several harts, they race for the allocator), one failure in four.
+  // With copy-on-write fork a worker's own stores fault pages in, and a fault that cannot get
+  // memory kills it (-1): that is the specified outcome, not a loss.
+  const bool cow = kernel_has_cow();
   for (uint64 seed = 1; seed <= 3; ++seed) {
     CHECK_EQ(allocfail(ALLOCFAIL_RANDOM, ALLOCFAIL_ONE_IN / 4, seed), 0);
     int pids[3];
@@ -382,7 +385,7 @@ void random_failures() {
     for (int w = 0; w < 3; ++w) {
       if (pids[w] < 0) continue;
       int st = wait_for(pids[w]);
-      CHECK(st == 0, "worker ", w, " of seed ", seed, " exited with ", st);
+      CHECK(st == 0 || (cow && st == -1), "worker ", w, " of seed ", seed, " exited with ", st);
     }
     const int injected = allocfail(ALLOCFAIL_OFF, 0, 0);
     CHECK(injected > 0, "seed ", seed, ": no failure injected");
