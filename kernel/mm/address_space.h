@@ -331,8 +331,10 @@ class AddressSpace {
     requires SharedPhysMemory<Memory>
   {
     Memory& mem = table_.memory();
-    // Superpages are shared as 4 KiB pages: split first (copy-on-write works page by page).
-    PAGODA_TRY(split_superpages(0, page_round_up(size_)));
+    if (child.size_ != 0) return Error::kInvalid;
+    // Superpages are shared whole (one level-1 leaf in the child, every frame one more
+    // reference); a store to one splits it (break_cow).
+    PAGODA_TRY(share_superpages_to(child));
     PAGODA_TRY(build_child(child, [&](Pte pte) -> Result<Pte> {
       mem.share_page(pte.phys());
       return shared_pte(pte);
@@ -340,6 +342,7 @@ class AddressSpace {
     for_each_present(table_, 0, page_round_up(size_), [](uint64_t, Pte& pte) {
       pte = shared_pte(pte);
     });
+    for_each_superpage(0, page_round_up(size_), [](uint64_t, Pte& pte) { pte = shared_pte(pte); });
     return {};
   }
 
@@ -352,8 +355,26 @@ class AddressSpace {
   {
     va = va.page_round_down();
     Pte* pte = table_.walk(va);
-    if (pte == nullptr || !pte->valid() || !pte->cow()) return Error::kInvalid;
     Memory& mem = table_.memory();
+    if (pte == nullptr) {
+      // Under a copy-on-write superpage: taken back whole if every frame is this space's alone,
+      // else split (the same frames and bits, copy-on-write each) and the one page broken below.
+      int level = 0;
+      Pte* big = table_.find_leaf(va, &level);
+      if (big == nullptr || !big->valid() || !big->cow() || level == 0) return Error::kInvalid;
+      const uint64_t frames = Table::View::span(level) / kPageSize;
+      bool exclusive = true;
+      for (uint64_t i = 0; i < frames && exclusive; ++i) {
+        exclusive = mem.page_exclusive(big->phys() + i * kPageSize);
+      }
+      if (exclusive) {
+        *big = big->with_perm(big->perm() | Perm::kWrite).with_cow(false);
+        return {};
+      }
+      PAGODA_TRY(table_.split_superpage(va));
+      pte = table_.walk(va);
+    }
+    if (pte == nullptr || !pte->valid() || !pte->cow()) return Error::kInvalid;
     const Pte old = *pte;
     const Pte writable = old.with_perm(old.perm() | Perm::kWrite).with_cow(false);
     if (mem.page_exclusive(old.phys())) {
@@ -398,6 +419,47 @@ class AddressSpace {
     }
     (void)from, (void)to;
     return {};
+  }
+
+  // Calls fn(va, leaf) for every valid superpage leaf whose span starts in [from, to).
+  template <class Fn>
+  void for_each_superpage(uint64_t from, uint64_t to, Fn&& fn) {
+    if constexpr (Table::kSuperpages) {
+      constexpr uint64_t kSuper = Table::kSuperpageSize;
+      for (uint64_t span = (from + kSuper - 1) & ~(kSuper - 1); span < to; span += kSuper) {
+        int level = 0;
+        Pte* pte = table_.find_leaf(VirtAddr(span), &level);
+        if (pte != nullptr && pte->valid() && level > 0) fn(span, *pte);
+      }
+    }
+    (void)from, (void)to, (void)fn;
+  }
+
+  // share_to's part for superpages: the child (fresh) maps each of this space's superpages with
+  // the same level-1 leaf, read-only and copy-on-write, and each frame gains a reference. On
+  // failure the child is as it was.
+  Status share_superpages_to(AddressSpace& child)
+    requires SharedPhysMemory<Memory>
+  {
+    const uint64_t end = page_round_up(size_);
+    Memory& mem = table_.memory();
+    Status status;
+    uint64_t done = 0;
+    for_each_superpage(0, end, [&](uint64_t span, Pte& pte) {
+      if (!status.ok()) return;
+      const Pte shared = shared_pte(pte);
+      status = child.table_.map_superpage(VirtAddr(span), pte.phys(), shared.perm());
+      if (!status.ok()) return;
+      *child.table_.find_leaf(VirtAddr(span)) = shared;  // the same bits, the COW mark included
+      const uint64_t frames = Table::kSuperpageSize / kPageSize;
+      for (uint64_t i = 0; i < frames; ++i) mem.share_page(pte.phys() + i * kPageSize);
+      done = span + Table::kSuperpageSize;
+    });
+    if (!status.ok() && done > 0) {
+      child.release_superpages(0, done, Notify::kNo);
+      child.table_.prune_empty_tables(VirtAddr(0), done);
+    }
+    return status;
   }
 
   // release_present's part for superpage leaves: each lies wholly in [from, to) (shrink splits

@@ -136,6 +136,25 @@ class RefCountedMemory : public Base {
   void share_page(PhysAddr pa) { refs_.share(pa); }
   bool page_exclusive(PhysAddr pa) const { return refs_.exclusive(pa); }
 
+  // A block (a superpage's 2^order frames) going back: whole if this was the only reference to
+  // every frame, else each frame drops one reference and those that reach none are freed one by
+  // one (the buddy allocator merges them back). No one else can share a frame meanwhile: only an
+  // owner shares (fork), and for an all-exclusive block this caller is the only owner.
+  void free_block(PhysAddr pa, unsigned order)
+    requires requires(Base& b, PhysAddr p, unsigned o) { b.free_block(p, o); }
+  {
+    const uint64_t frames = uint64_t{1} << order;
+    bool exclusive = true;
+    for (uint64_t i = 0; i < frames && exclusive; ++i) {
+      exclusive = refs_.exclusive(pa + i * kPageSize);
+    }
+    if (exclusive) {
+      Base::free_block(pa, order);
+      return;
+    }
+    for (uint64_t i = 0; i < frames; ++i) free_page(pa + i * kPageSize);
+  }
+
   FrameRefs& refs() { return refs_; }
   const FrameRefs& refs() const { return refs_; }
 

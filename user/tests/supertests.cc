@@ -170,12 +170,16 @@ void fork_copies_superpage() {
   CHECK(pid >= 0);
   if (pid == 0) {
     if ((pte_of(base) & kPteCow) != 0) {
-      // A copy-on-write fork (the default kernel): the superpage was split into 4 KiB pages that
-      // parent and child share read-only; the child's stores copy them.
-      CHECK(is_4k_pages(base, kSuper));
+      // A copy-on-write fork (the default kernel): parent and child share the superpage,
+      // read-only; the child's first store splits its leaf and copies that page, the others
+      // follow page by page.
+      CHECK(is_superpage(base));
+      CHECK((pte_of(base) & kPteW) == 0);
+      CHECK_EQ(pte_pa(pte_of(base)), pte_pa(parent_pte));
       CHECK(filled(base, kSuper, 0x1111));
       fill(base, kSuper, 0x2222);
       CHECK(filled(base, kSuper, 0x2222));
+      CHECK(is_4k_pages(base, kSuper));
       CHECK((pte_of(base) & kPteW) != 0);
       exit(0);
     }
@@ -193,7 +197,16 @@ void fork_copies_superpage() {
   CHECK_EQ(wait(&status), pid);
   CHECK_EQ(status, 0);
   CHECK(filled(base, kSuper, 0x1111));  // the child wrote only its copy
-  if (!cow) CHECK_EQ(pte_of(base), parent_pte);
+  if (!cow) {
+    CHECK_EQ(pte_of(base), parent_pte);
+  } else {
+    // The child is gone: the parent's store takes the whole superpage back, in place.
+    CHECK(is_superpage(base));
+    fill(base, kSuper, 0x3333);
+    CHECK(is_superpage(base));
+    CHECK_EQ(pte_pa(pte_of(base)), pte_pa(parent_pte));
+    CHECK((pte_of(base) & (kPteW | kPteCow)) == kPteW);
+  }
 }
 
 void shrink_splits_superpage() {

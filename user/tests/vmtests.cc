@@ -254,12 +254,6 @@ void fork_big_heap() {
     p[i] = static_cast<uchar>(i >> 12);
     p[i + kPage - 1] = 0x5c;
   }
-  // A first fork and exit: with copy-on-write the heap's superpages become 4 KiB pages (a table
-  // each) and stay so; the second fork must then give back every page it took.
-  int first = fork();
-  CHECK(first >= 0);
-  if (first == 0) exit(0);
-  CHECK_EQ(wait_for(first), 0);
   uint64 before = free_pages();
   int pid = fork();
   CHECK(pid >= 0);
