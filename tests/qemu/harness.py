@@ -213,14 +213,16 @@ def free_pages(q):
     return int(m.group(1)), out
 
 
-def run_suite(program, run_timeout):
+def run_suite(program, run_timeout, pass_lab=False):
     """Boots, runs one user/tests program from the shell, and requires every subtest to pass, no
-    kernel panic, and the free page count unchanged across the whole run; then halts."""
+    kernel panic, and the free page count unchanged across the whole run; then halts. pass_lab:
+    the program is told the kernel's lab profile ("PROGRAM lab=NAME", harness --lab)."""
     args = parse_args()
+    command = f"{program} lab={args.lab}" if pass_lab else program
     with Qemu(args) as q:
         q.boot()
         before, _ = free_pages(q)
-        out = q.run(program, timeout=run_timeout)
+        out = q.run(command, timeout=run_timeout)
         failed = [line for line in out.splitlines() if "FAILED" in line]
         check(not failed, f"no {program} subtest fails: " + "; ".join(failed[:5]), out)
         check("ALL TESTS PASSED" in out, f"{program} prints ALL TESTS PASSED", out)

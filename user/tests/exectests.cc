@@ -407,25 +407,6 @@ int check_freed(char** argv) {
   return now >= before + 1024 - 32 ? 0 : 10;
 }
 
-// Copy-on-write fork (issue 12): this process's pages may be shared with its parent (or with a
-// child it forked), and the first store to each then takes a page. Storing to every data, stack
-// and heap page first makes them this process's own, so that a free-page count taken afterwards
-// measures only the operation under test.
-extern "C" char __init_array_start[], end[];
-[[gnu::noinline]] void own_pages() {
-  auto own = [](uint64 from, uint64 to) {
-    for (uint64 a = page_round_down(from); a < to; a += kPageSize) {
-      volatile char* c = ptr<volatile char>(a);
-      *c = *c;
-    }
-  };
-  own(addr(__init_array_start), addr(end));
-  volatile char here = 0;
-  const uint64 stack = page_round_down(addr(&here));
-  own(stack, stack + kPageSize);
-  own(stack + kPageSize, addr(sbrk(0)));
-}
-
 void exec_failure_keeps_image() {
   constexpr int kLen = 64 * 1024;
   volatile uchar* p = reinterpret_cast<volatile uchar*>(sbrk(kLen));

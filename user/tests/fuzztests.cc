@@ -574,25 +574,6 @@ uint64 child_seed(uint64 seed, int r, int c, int children) {
 
 // One round: `children` fuzzing children at once, each with its own seed, and one watchdog.
 // Returns false (and says why, with the seeds) if the round broke something.
-// Copy-on-write fork (issue 12): a child's first store to a page it shares with its parent copies
-// the page, and an allocation failure the fuzzer armed kills it right there (the specified
-// behaviour). The children own their data, stack and heap pages before they start, so that the
-// calls made under injected failures meet them in the system calls, as with an eager fork.
-extern "C" char __init_array_start[], end[];
-[[gnu::noinline]] void own_pages() {
-  auto own = [](uint64 from, uint64 to) {
-    for (uint64 a = page_round_down(from); a < to; a += kPageSize) {
-      volatile char* c = ptr<volatile char>(a);
-      *c = *c;
-    }
-  };
-  own(addr(__init_array_start), addr(end));
-  volatile char here = 0;
-  const uint64 stack = page_round_down(addr(&here));
-  own(stack, stack + kPageSize);
-  own(stack + kPageSize, addr(sbrk(0)));
-}
-
 bool round(uint64 seed, int r, int children, Tally& tally) {
   const uint64 pages = free_pages();
   const uint64 procs = nproc();

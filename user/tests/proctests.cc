@@ -259,25 +259,6 @@ void many_children() {
   CHECK_EQ(wait(nullptr), -1);
 }
 
-// Copy-on-write fork (issue 12): this process's pages may be shared with its parent (or with a
-// child it forked), and the first store to each then takes a page. Storing to every data, stack
-// and heap page first makes them this process's own, so that a free-page count taken afterwards
-// measures only the operation under test.
-extern "C" char __init_array_start[], end[];
-[[gnu::noinline]] void own_pages() {
-  auto own = [](uint64 from, uint64 to) {
-    for (uint64 a = page_round_down(from); a < to; a += kPageSize) {
-      volatile char* c = ptr<volatile char>(a);
-      *c = *c;
-    }
-  };
-  own(addr(__init_array_start), addr(end));
-  volatile char here = 0;
-  const uint64 stack = page_round_down(addr(&here));
-  own(stack, stack + kPageSize);
-  own(stack + kPageSize, addr(sbrk(0)));
-}
-
 void fork_until_limit() {
   // Fork until the process table is full: fork must return -1 cleanly, and work again afterwards.
   int p[2];

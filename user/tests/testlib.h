@@ -404,6 +404,26 @@ inline bool name_selected(const char* name, int argc, char** argv) {
   return false;
 }
 
+// Copy-on-write fork (issue 12): this process's pages may be shared with its parent (or with a
+// child it forked), and the first store to each then takes a page (or, under injected allocation
+// failures, kills the process right there, as specified). Storing to every data, stack and heap
+// page first makes them this process's own, so that a free-page count taken afterwards measures
+// only the operation under test, and the fuzzer's calls meet failures in the system calls.
+extern "C" char __init_array_start[], end[];
+[[gnu::noinline]] inline void own_pages() {
+  auto own = [](uint64 from, uint64 to) {
+    for (uint64 a = page_round_down(from); a < to; a += kPageSize) {
+      volatile char* c = ptr<volatile char>(a);
+      *c = *c;
+    }
+  };
+  own(addr(__init_array_start), addr(end));
+  volatile char here = 0;
+  const uint64 stack = page_round_down(addr(&here));
+  own(stack, stack + kPageSize);
+  own(stack + kPageSize, addr(sbrk(0)));
+}
+
 // Runs one subtest: child + watchdog, then the page and process accounting. True if it passed.
 inline bool run_one(const Test& t) {
   // Injected allocation failures (allocfail) never outlive the subtest that armed them.
@@ -433,13 +453,29 @@ inline bool run_one(const Test& t) {
     exit(0);
   }
   const int timeout = t.timeout_ticks > 0 ? t.timeout_ticks : kDefaultTimeoutTicks;
+  // With copy-on-write fork the watchdog's first stores take pages: it owns its pages before the
+  // subtest starts (and says so through `ready`, whose last end it keeps until it exits), so that
+  // it never changes the free-page count under a subtest that measures it.
+  int ready[2];
+  const bool have_ready = pipe(ready) == 0;
   int watchdog = fork();
   if (watchdog == 0) {
     close(start[0]);
     close(start[1]);
+    own_pages();
+    if (have_ready) {
+      close(ready[0]);
+      write(ready[1], "r", 1);
+    }
     sleep(timeout);
     kill(child);
     exit(0);
+  }
+  if (have_ready) {
+    close(ready[1]);
+    char r;
+    if (watchdog > 0) read(ready[0], &r, 1);
+    close(ready[0]);
   }
   write(start[1], "g", 1);
   close(start[0]);
