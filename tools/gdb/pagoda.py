@@ -112,7 +112,7 @@ class Sv39Format(PteFormat):
         p.flags = [n for b, n in self.flag_bits if raw & (1 << b)]
         rsw = (raw >> self.RSW_SHIFT) & 3
         # On a table entry RSW bit 8 is Pagoda's "borrowed subtree"; on a leaf the RSW bits are the
-        # copy-on-write mark of the COW lab (no leaf carries one until COW exists).
+        # copy-on-write mark (kernel: Sv39 RSW bit 9, sv39.h kCow).
         p.borrowed = p.valid and not p.leaf and bool(raw & self.BORROWED)
         p.cow = p.leaf and rsw != 0
         p.superpage = p.leaf and level > 0
@@ -137,7 +137,7 @@ class I386Format(PteFormat):
     max_va = 1 << 32
     flag_bits = ((0, "V"), (1, "W"), (2, "U"), (5, "A"), (6, "D"), (8, "G"))
     BORROWED = 1 << 9  # AVL bit (i386.h kBorrowed)
-    COW = 1 << 10  # AVL bit a COW implementation would use
+    COW = 1 << 10  # AVL bit 10: the kernel's copy-on-write mark (i386.h)
 
     def decode(self, raw, level, index=0):
         p = Pte()
