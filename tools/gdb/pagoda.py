@@ -99,6 +99,7 @@ class Sv39Format(PteFormat):
     index_bits = 9
     pte_bytes = 8
     max_va = 1 << 38  # xv6 MAXVA: one bit below what Sv39 allows
+    user_top = max_va  # user memory and the trampoline/trapframe pages lie below
     flag_bits = ((0, "V"), (1, "R"), (2, "W"), (3, "X"), (4, "U"), (5, "G"), (6, "A"), (7, "D"))
     RSW_SHIFT = 8  # bits 8..9, ignored by hardware
     BORROWED = 1 << 8  # Pagoda: this table entry lends a subtree of another tree (sv39.h kBorrowed)
@@ -135,6 +136,7 @@ class I386Format(PteFormat):
     index_bits = 10
     pte_bytes = 4
     max_va = 1 << 32
+    user_top = 0x80000000  # KERNBASE: above it, the kernel map every directory carries
     flag_bits = ((0, "V"), (1, "W"), (2, "U"), (5, "A"), (6, "D"), (8, "G"))
     BORROWED = 1 << 9  # AVL bit (i386.h kBorrowed)
     COW = 1 << 10  # AVL bit 10: the kernel's copy-on-write mark (i386.h)
@@ -184,6 +186,12 @@ class PhysMem:
         self.cache = {}
 
     def __enter__(self):
+        if self.offset != 0:
+            # x86: the kernel's variables live at KERNBASE + pa, which physical mode would read as
+            # physical addresses; the kernel map is in every process's directory (xv6-x86), so the
+            # direct map reaches every frame whatever %cr3 holds.
+            self.physical = False
+            return self
         try:
             out = gdb.execute("maintenance packet Qqemu.PhyMemMode:1", to_string=True)
             self.physical = "OK" in out
@@ -574,6 +582,8 @@ def layout_of(fmt, mem, info):
     top = {}
     user = {}
     for va, pte in leaves(fmt, mem, m["root"]):
+        if va >= fmt.user_top:
+            continue  # x86: the kernel map, not the process's layout
         if va < page_up(m["size"]):
             user[va] = pte
         else:
@@ -667,9 +677,9 @@ def free_report(model, fmt, mem, walk=False):
     if kroot is not None:
         hold("kernel page table: tables", table_pages(fmt, mem, kroot))
         # Kernel stacks: leaves of the kernel table that lie in the allocator's range and are not
-        # the direct map (VA != PA).
+        # the direct map (VA = PA + the direct map's offset: 0, or KERNBASE on x86).
         stacks = [pte.pa for va, pte in leaves(fmt, mem, kroot)
-                  if va != pte.pa and f["start"] <= pte.pa < f["end"]]
+                  if va != pte.pa + mem.offset and f["start"] <= pte.pa < f["end"]]
         hold("kernel stacks", stacks)
     for p in model.procs():
         m = p.mem
