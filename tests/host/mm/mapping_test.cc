@@ -237,11 +237,11 @@ TEST(MappingList, RandomCutsMatchAPageModel) {
     for (int step = 0; step < 20; ++step) {
       const uint64_t start = 0x100000 * (1 + rng() % 3) + (rng() % 14) * kPageSize;
       const uint64_t size = (1 + rng() % 6) * kPageSize;
-      bool inside = true;
-      for (uint64_t a = start; a < start + size; a += kPageSize) {
+      const auto first = model.find(start);
+      bool inside = first != model.end();
+      for (uint64_t a = start; inside && a < start + size; a += kPageSize) {
         auto it = model.find(a);
-        if (it == model.end() || it->second.first != model.find(start)->second.first)
-          inside = false;
+        if (it == model.end() || it->second.first != first->second.first) inside = false;
       }
       if (inside) {
         // Inside one mapping means contiguous pages of one file: the model must agree.
