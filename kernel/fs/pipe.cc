@@ -1,6 +1,11 @@
 // Pipes. xv6: pipe.c
 // Pipes come from a fixed pool (one per two files), so a pipe never needs the page allocator and
 // running out is an ordinary -1 from pipe().
+//
+// Speed (issue 13): the ring holds a page (xv6: 512 bytes), so a writer of small chunks fills many
+// before it must sleep and a reader empties them with one copy per run; each side wakes the other
+// only when someone sleeps there (a sleeper count per side), so a write to a pipe whose reader is
+// busy costs no scan of the process table.
 #include "kernel/fs/pipe.h"
 
 #include "kernel/lib/panic.h"
@@ -11,7 +16,9 @@
 
 namespace pagoda {
 
-constexpr uint32_t kPipeSize = 512;
+// A power of two, so that the free-running counters wrap cleanly.
+constexpr uint32_t kPipeSize = 4096;
+static_assert((kPipeSize & (kPipeSize - 1)) == 0);
 
 struct Pipe {
   constexpr Pipe() = default;
@@ -23,6 +30,26 @@ struct Pipe {
   uint32_t nwrite = 0;  // bytes written
   bool readopen = false;
   bool writeopen = false;
+  uint32_t readers_asleep = 0;  // sleeping on nread (an empty ring)
+  uint32_t writers_asleep = 0;  // sleeping on nwrite (a full ring)
+
+  // Sleeps on one side's channel with `lock` held, counted so that the other side knows to wake it.
+  void sleep_reader() {
+    ++readers_asleep;
+    sleep(&nread, lock);
+    --readers_asleep;
+  }
+  void sleep_writer() {
+    ++writers_asleep;
+    sleep(&nwrite, lock);
+    --writers_asleep;
+  }
+  void wake_readers() {
+    if (readers_asleep != 0) wakeup(&nread);
+  }
+  void wake_writers() {
+    if (writers_asleep != 0) wakeup(&nwrite);
+  }
 };
 
 namespace {
@@ -103,8 +130,8 @@ int pipewrite(Pipe* p, uint64_t addr, int n) {
     if (!p->readopen || killed(pr)) return -1;
     const uint32_t space = kPipeSize - (p->nwrite - p->nread);
     if (space == 0) {  // full: let readers drain it
-      wakeup(&p->nread);
-      sleep(&p->nwrite, p->lock);
+      p->wake_readers();
+      p->sleep_writer();
       continue;
     }
     const uint32_t at = p->nwrite % kPipeSize;
@@ -117,7 +144,7 @@ int pipewrite(Pipe* p, uint64_t addr, int n) {
     p->nwrite += len;
     i += len;
   }
-  wakeup(&p->nread);
+  p->wake_readers();
   if (fault && i == 0) return -1;
   return static_cast<int>(i);
 }
@@ -129,7 +156,7 @@ int piperead(Pipe* p, uint64_t addr, int n) {
   SpinLockGuard guard(p->lock);
   while (p->nread == p->nwrite && p->writeopen) {
     if (killed(pr)) return -1;
-    sleep(&p->nread, p->lock);
+    p->sleep_reader();
   }
   const auto total = static_cast<uint32_t>(n > 0 ? n : 0);
   uint32_t i = 0;
@@ -146,7 +173,7 @@ int piperead(Pipe* p, uint64_t addr, int n) {
     p->nread += len;
     i += len;
   }
-  wakeup(&p->nwrite);
+  p->wake_writers();
   if (fault && i == 0) return -1;
   return static_cast<int>(i);
 }

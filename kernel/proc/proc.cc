@@ -276,6 +276,25 @@ int wait(uint64_t status_addr) {
   }
 }
 
+namespace {
+
+// Reads of a slot's state and channel without its lock (relaxed atomics: no torn or cached
+// values), for the scans of the scheduler and wakeup, which confirm under the lock what they
+// found.
+ProcState glance_state(const Proc& p) {
+  ProcState s;
+  __atomic_load(&p.state, &s, __ATOMIC_RELAXED);
+  return s;
+}
+const void* glance_chan(const Proc& p) {
+  return __atomic_load_n(&p.chan, __ATOMIC_RELAXED);
+}
+void set_state_visible(Proc& p, ProcState s) {
+  __atomic_store(&p.state, &s, __ATOMIC_RELAXED);
+}
+
+}  // namespace
+
 void scheduler() {
   Cpu* c = mycpu();
   c->proc = nullptr;
@@ -286,6 +305,9 @@ void scheduler() {
     arch::intr_off();
     bool found = false;
     for (Proc& p : g_procs) {
+      // A glance without the lock skips the slots that cannot run (most of them) for a few
+      // instructions each instead of a lock round trip; the state is checked again under it.
+      if (glance_state(p) != ProcState::kRunnable) continue;
       SpinLockGuard guard(p.lock);
       if (p.state != ProcState::kRunnable) continue;
       // The process releases its lock and re-acquires it before switching back here.
@@ -324,10 +346,12 @@ void sleep(const void* chan, SpinLock& lock) {
   Proc* p = myproc();
   // Holding p->lock means no wakeup(chan) can run between releasing `lock` and sleeping:
   // wakeup takes p->lock.
+  // Asleep before `lock` is let go: a waker that takes `lock` next (as every caller of wakeup
+  // holds the condition's lock) then sees this state even in its glance without p->lock.
   p->lock.acquire();
-  lock.release();
   p->chan = chan;
-  p->state = ProcState::kSleeping;
+  set_state_visible(*p, ProcState::kSleeping);
+  lock.release();
   sched();
   p->chan = nullptr;
   p->lock.release();
@@ -343,6 +367,8 @@ void wakeup(const void* chan) {
   Proc* me = myproc();
   for (Proc& p : g_procs) {
     if (&p == me) continue;
+    // Only a process asleep on chan needs the lock: see sleep() for why the glance cannot miss it.
+    if (glance_state(p) != ProcState::kSleeping || glance_chan(p) != chan) continue;
     SpinLockGuard guard(p.lock);
     if (p.state == ProcState::kSleeping && p.chan == chan) p.state = ProcState::kRunnable;
   }
