@@ -1,31 +1,18 @@
 // Freestanding string functions. xv6: string.c
 #include "kernel/lib/string.h"
 
+#include "kernel/lib/mem_words.h"
+
 namespace {
-
-// Word-wide access to memory that may alias anything.
-using Word [[gnu::may_alias]] = uint64_t;
-constexpr size_t kWord = sizeof(uint64_t);
-
-bool word_aligned(const void* p) {
-  return (reinterpret_cast<uintptr_t>(p) & (kWord - 1)) == 0;
-}
-
+using pagoda::lib::mem_detail::kWord;
+using pagoda::lib::mem_detail::Word;
+using pagoda::lib::mem_detail::word_aligned;
 }  // namespace
-
-// GCC turns these loops back into calls to memset/memcpy (loop distribution), which here would be a
-// call to itself; the attribute keeps the loops as loops.
-#define PAGODA_NO_LIBCALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
 extern "C" {
 
-PAGODA_NO_LIBCALL void* memset(void* dst, int c, size_t n) {
-  auto* d = static_cast<unsigned char*>(dst);
-  const auto byte = static_cast<unsigned char>(c);
-  for (; n > 0 && !word_aligned(d); --n) *d++ = byte;
-  const uint64_t pattern = byte * uint64_t{0x0101010101010101};
-  for (; n >= kWord; n -= kWord, d += kWord) *reinterpret_cast<Word*>(d) = pattern;
-  for (; n > 0; --n) *d++ = byte;
+void* memset(void* dst, int c, size_t n) {
+  pagoda::lib::fill_bytes(dst, static_cast<uint8_t>(c), n);
   return dst;
 }
 
@@ -42,34 +29,8 @@ PAGODA_NO_LIBCALL int memcmp(const void* a, const void* b, size_t n) {
   return 0;
 }
 
-PAGODA_NO_LIBCALL void* memmove(void* dst, const void* src, size_t n) {
-  auto* d = static_cast<unsigned char*>(dst);
-  auto* s = static_cast<const unsigned char*>(src);
-  // Words only when both sides can be aligned together: misaligned loads trap to firmware on many
-  // RISC-V harts.
-  const bool words =
-      ((reinterpret_cast<uintptr_t>(d) ^ reinterpret_cast<uintptr_t>(s)) & (kWord - 1)) == 0;
-  if (s < d && s + n > d) {
-    // Overlapping with dst above src: copy backwards, from the end.
-    d += n;
-    s += n;
-    if (words) {
-      for (; n > 0 && !word_aligned(d); --n) *--d = *--s;
-      for (; n >= kWord; n -= kWord) {
-        d -= kWord;
-        s -= kWord;
-        *reinterpret_cast<Word*>(d) = *reinterpret_cast<const Word*>(s);
-      }
-    }
-    while (n-- > 0) *--d = *--s;
-  } else {
-    if (words) {
-      for (; n > 0 && !word_aligned(d); --n) *d++ = *s++;
-      for (; n >= kWord; n -= kWord, d += kWord, s += kWord)
-        *reinterpret_cast<Word*>(d) = *reinterpret_cast<const Word*>(s);
-    }
-    for (; n > 0; --n) *d++ = *s++;
-  }
+void* memmove(void* dst, const void* src, size_t n) {
+  pagoda::lib::move_bytes(dst, src, n);
   return dst;
 }
 

@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "kernel/lib/mem_words.h"
 #include "kernel/lib/panic.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
@@ -150,19 +151,10 @@ class FrameAllocator {
   }
 
   // xv6: kalloc. The page is filled with 5s so that code reading it before writing shows up.
-  Result<PhysAddr> alloc() {
-    uint64_t pa = kNone;
-    if constexpr (kCached) {
-      pa = cache_alloc();
-    } else {
-      Guard guard(lock_);
-      if (faults_.should_fail()) return Error::kNoMemory;
-      pa = take_locked(0);
-    }
-    if (pa == kNone) return Error::kNoMemory;
-    __builtin_memset(ptr(PhysAddr(pa)), kAllocJunk, kPageSize);
-    return PhysAddr(pa);
-  }
+  Result<PhysAddr> alloc() { return alloc_filled(kAllocJunk); }
+  // A page filled with zeros instead, for callers that would zero it anyway (page tables, user
+  // pages): the frame is written once, not twice.
+  Result<PhysAddr> alloc_zeroed() { return alloc_filled(0); }
 
   // A block of 2^order frames aligned to its size (order 0: one frame), filled with 5s, or
   // kNoMemory (kInvalid above kMaxOrder). Its frames may be freed together (free_block) or one by
@@ -181,7 +173,7 @@ class FrameAllocator {
       pa = take_locked(order);
     }
     if (pa == kNone) return Error::kNoMemory;
-    __builtin_memset(ptr(PhysAddr(pa)), kAllocJunk, kPageSize << order);
+    lib::fill_bytes(ptr(PhysAddr(pa)), kAllocJunk, kPageSize << order);
     return PhysAddr(pa);
   }
   Result<PhysAddr> alloc_superpage() { return alloc_block(kSuperpageOrder); }
@@ -193,7 +185,7 @@ class FrameAllocator {
     uint8_t* state = state_of(pa);
     if (state == nullptr) panic("kfree: bad frame 0x%lx", pa);
     if (load(*state) != kAllocated) panic("kfree: double free of 0x%lx", pa);
-    __builtin_memset(ptr(frame), kFreeJunk, kPageSize);
+    lib::fill_bytes(ptr(frame), kFreeJunk, kPageSize);
     if constexpr (kCached) {
       cache_free(pa, state);
     } else {
@@ -215,7 +207,7 @@ class FrameAllocator {
     for (uint64_t i = 0; i < size / kPageSize; ++i) {
       if (load(state[i]) != kAllocated) panic("kfree: double free of 0x%lx", pa + i * kPageSize);
     }
-    __builtin_memset(ptr(block), kFreeJunk, size);
+    lib::fill_bytes(ptr(block), kFreeJunk, size);
     Guard guard(lock_);
     release_locked(pa, order);
   }
@@ -265,6 +257,7 @@ class FrameAllocator {
 
   // PhysMemory, so PageTable and AddressSpace can allocate from here directly.
   Result<PhysAddr> alloc_page() { return alloc(); }
+  Result<PhysAddr> alloc_zeroed_page() { return alloc_zeroed(); }  // mm::ZeroingMemory
   void free_page(PhysAddr pa) { free(pa); }
 
   static constexpr unsigned char kAllocJunk = 5;
@@ -294,6 +287,20 @@ class FrameAllocator {
   };
   using Guard = LockGuard<Lock>;
   using CacheGuard = LockGuard<typename Cpus::CacheLock>;
+
+  Result<PhysAddr> alloc_filled(uint8_t byte) {
+    uint64_t pa = kNone;
+    if constexpr (kCached) {
+      pa = cache_alloc();
+    } else {
+      Guard guard(lock_);
+      if (faults_.should_fail()) return Error::kNoMemory;
+      pa = take_locked(0);
+    }
+    if (pa == kNone) return Error::kNoMemory;
+    lib::fill_bytes(ptr(PhysAddr(pa)), byte, kPageSize);
+    return PhysAddr(pa);
+  }
 
   // [start, end): the frames a zone manages; state[i] is frame start + i pages'.
   struct Zone {

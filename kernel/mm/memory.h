@@ -5,6 +5,7 @@
 
 #include <concepts>
 
+#include "kernel/lib/mem_words.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
 
@@ -36,15 +37,34 @@ class AccessorOf {
   M* mem_;
 };
 
+// A PhysMemory that can hand out a frame already filled with zeros, writing it once (the kernel's
+// allocator would otherwise fill it with junk that the caller then overwrites).
+template <class M>
+concept ZeroingMemory = PhysMemory<M> && requires(M& m) {
+  { m.alloc_zeroed_page() } -> std::same_as<Result<PhysAddr>>;
+};
+
 // Frame helpers for code templated on a PhysMemory.
 template <PhysMemory M>
 void zero_page(M& mem, PhysAddr pa) {
-  __builtin_memset(mem.ptr(pa), 0, kPageSize);
+  lib::fill_bytes(mem.ptr(pa), 0, kPageSize);
+}
+
+// A frame of zeros, from whichever PhysMemory.
+template <PhysMemory M>
+Result<PhysAddr> alloc_zeroed_page(M& mem) {
+  if constexpr (ZeroingMemory<M>) {
+    return mem.alloc_zeroed_page();
+  } else {
+    Result<PhysAddr> pa = mem.alloc_page();
+    if (pa) zero_page(mem, *pa);
+    return pa;
+  }
 }
 
 template <PhysMemory M>
 void copy_page(M& dst_mem, PhysAddr dst, M& src_mem, PhysAddr src) {
-  __builtin_memcpy(dst_mem.ptr(dst), src_mem.ptr(src), kPageSize);
+  lib::copy_forward(dst_mem.ptr(dst), src_mem.ptr(src), kPageSize);
 }
 
 }  // namespace pagoda::mm

@@ -42,6 +42,8 @@ namespace detail {
 
 // Frames allocated up front by a prepare-then-commit operation, kept on a stack threaded through
 // the frames themselves (no heap). Whatever is not used goes back to Memory when the stash dies.
+// Every frame comes out filled with zeros (a new table, a zeroed user page), written once: the
+// allocator zeroes it (mm::alloc_zeroed_page) and pop() clears the link word again.
 template <PhysMemory Memory>
 class FrameStash {
  public:
@@ -53,7 +55,7 @@ class FrameStash {
   // Allocates n more frames, or none: on failure the stash is emptied.
   Status fill(uint64_t n) {
     for (uint64_t i = 0; i < n; ++i) {
-      Result<PhysAddr> frame = mem_.alloc_page();
+      Result<PhysAddr> frame = alloc_zeroed_page(mem_);
       if (!frame) {
         release();
         return frame.error();
@@ -65,7 +67,9 @@ class FrameStash {
   PhysAddr pop() {
     PAGODA_ASSERT(count_ > 0);
     PhysAddr frame = head_;
-    head_ = PhysAddr(*static_cast<uint64_t*>(mem_.ptr(frame)));
+    auto* link = static_cast<uint64_t*>(mem_.ptr(frame));
+    head_ = PhysAddr(*link);
+    *link = 0;
     --count_;
     return frame;
   }
@@ -160,9 +164,8 @@ class PageTable {
 
   // An empty tree: one zeroed root table.
   static Result<PageTable> create(Memory& mem) {
-    Result<PhysAddr> root = mem.alloc_page();
+    Result<PhysAddr> root = alloc_zeroed_page(mem);
     if (!root) return root.error();
-    zero_page(mem, *root);
     return PageTable(mem, *root);
   }
 
@@ -217,8 +220,7 @@ class PageTable {
     detail::FrameStash<Memory> stash(*mem_);
     PAGODA_TRY(stash.fill(*needed + size / kPageSize));
     for (uint64_t off = 0; off < size; off += kPageSize) {
-      PhysAddr frame = stash.pop();
-      zero_page(*mem_, frame);
+      PhysAddr frame = stash.pop();  // zeroed
       *walk_from_stash(va + off, stash) = Pte::make_leaf(frame, perm);
     }
     return {};
@@ -513,9 +515,7 @@ class PageTable {
     for (int level = kTopLevel; level > 0; --level) {
       Pte& pte = table[Format::index(va, level)];
       if (!pte.valid()) {
-        const PhysAddr page = stash.pop();
-        zero_page(*mem_, page);
-        pte = Pte::make_table(page);
+        pte = Pte::make_table(stash.pop());  // a zeroed frame: an empty table
       }
       PAGODA_ASSERT(is_table(pte, level));
       table = entries(pte.phys());
@@ -530,9 +530,7 @@ class PageTable {
     for (int l = kTopLevel; l > level; --l) {
       Pte& pte = table[Format::index(va, l)];
       if (!pte.valid()) {
-        const PhysAddr page = stash.pop();
-        zero_page(*mem_, page);
-        pte = Pte::make_table(page);
+        pte = Pte::make_table(stash.pop());  // a zeroed frame: an empty table
       }
       PAGODA_ASSERT(is_table(pte, l));
       table = entries(pte.phys());

@@ -72,6 +72,42 @@ Result<uint64_t> load_program(ProcessMemory& memory, const char* path) {
   return image.entry;
 }
 
+// exec's arguments, copied in from the old image before it goes: packed end to end in one page,
+// which is all the new stack's single page could hold anyway (push_args fails beyond it). xv6
+// takes a page per argument; one page for all of them is one allocation, however many there are.
+class ExecArgs {
+ public:
+  ExecArgs() = default;
+  ~ExecArgs() {
+    if (page_ != nullptr) kernel_memory().free_page(kernel_memory().phys(page_));
+  }
+  ExecArgs(const ExecArgs&) = delete;
+  ExecArgs& operator=(const ExecArgs&) = delete;
+
+  // Appends the string at user address uarg: kTooBig past MAXARG - 1 arguments (the last slot is
+  // the null pointer's) or past the page, kBadAddress for a bad pointer, kNoMemory.
+  Status add(uint64_t uarg) {
+    if (count_ == MAXARG - 1) return Error::kTooBig;
+    if (page_ == nullptr) {
+      const mm::PhysAddr frame = PAGODA_TRY(kernel_memory().alloc_page());
+      page_ = static_cast<char*>(kernel_memory().ptr(frame));
+    }
+    if (used_ == kPageSize) return Error::kTooBig;
+    const uint64_t len = PAGODA_TRY(fetch_str(uarg, page_ + used_, kPageSize - used_));
+    argv_[count_++] = page_ + used_;
+    used_ += len + 1;
+    return {};
+  }
+  const char* const* argv() const { return argv_; }
+  int count() const { return count_; }
+
+ private:
+  char* page_ = nullptr;
+  uint64_t used_ = 0;
+  const char* argv_[MAXARG] = {};
+  int count_ = 0;
+};
+
 const char* last_component(const char* path) {
   const char* last = path;
   for (const char* s = path; *s != '\0'; ++s)
@@ -118,26 +154,15 @@ int exec(const char* path, const char* const* argv, int argc) {
 int64_t sys_exec() {
   char path[MAXPATH];
   if (!arg_str(0, path, sizeof(path)).ok()) return -1;
-  uint64_t uargv = arg_addr(1);
-  char* argv[MAXARG] = {};
-  int argc = 0;
-  int64_t result = -1;
-  for (;;) {
+  const uint64_t uargv = arg_addr(1);
+  ExecArgs args;
+  for (int i = 0;; ++i) {
     uint64_t uarg;
-    if (argc == MAXARG) goto out;  // no room for the terminating null pointer's slot
-    if (!fetch_addr(uargv + static_cast<uint64_t>(argc) * arch::kUserWordSize, &uarg).ok())
-      goto out;
+    if (!fetch_addr(uargv + static_cast<uint64_t>(i) * arch::kUserWordSize, &uarg).ok()) return -1;
     if (uarg == 0) break;
-    auto page = kernel_memory().alloc_page();
-    if (!page.ok()) goto out;
-    argv[argc] = static_cast<char*>(kernel_memory().ptr(*page));
-    argc += 1;
-    if (!fetch_str(uarg, argv[argc - 1], kPageSize).ok()) goto out;
+    if (!args.add(uarg).ok()) return -1;
   }
-  result = exec(path, argv, argc);
-out:
-  for (int i = 0; i < argc; ++i) kernel_memory().free_page(kernel_memory().phys(argv[i]));
-  return result;
+  return exec(path, args.argv(), args.count());
 }
 
 }  // namespace pagoda

@@ -228,9 +228,8 @@ Result<bool> mapping_fault(Proc* p, VirtAddr va, MapAccess access) {
     }
     return true;
   }
-  const mm::PhysAddr frame = PAGODA_TRY(kernel_memory().alloc_page());
+  const mm::PhysAddr frame = PAGODA_TRY(kernel_memory().alloc_zeroed_page());
   void* data = kernel_memory().ptr(frame);
-  __builtin_memset(data, 0, kPageSize);
   if (!m->anonymous()) {
     // Reading the file sleeps: never with a spin lock held (interrupts off).
     Status read = arch::intr_get() ? read_file_page(m->backing, m->file_offset(va0), data)

@@ -19,10 +19,12 @@ extern const char initcode_start[], initcode_end[];
 }
 
 namespace pagoda {
+
+constinit Proc g_procs[NPROC];
+
 namespace {
 
 constinit Cpu g_cpus[NCPU];
-constinit Proc g_procs[NPROC];
 constinit Proc* g_initproc = nullptr;
 
 constinit SpinLock g_pid_lock("nextpid");  // protects g_next_pid
@@ -48,7 +50,7 @@ void free_proc_locked(Proc* p) {
   p->parent = nullptr;
   p->name[0] = '\0';
   p->chan = nullptr;
-  p->killed = false;
+  __atomic_store_n(&p->killed, false, __ATOMIC_RELAXED);
   p->xstate = 0;
   p->state = ProcState::kUnused;
 }
@@ -144,15 +146,11 @@ Cpu* mycpu() {
   return &g_cpus[cpuid()];
 }
 
-Proc* myproc() {
+Proc* myproc_from_hart() {
   push_off();
   Proc* p = mycpu()->proc;
   pop_off();
   return p;
-}
-
-Proc* myproc_intr_off() {
-  return mycpu()->proc;
 }
 
 int proc_slot(const Proc* p) {
@@ -380,7 +378,7 @@ int kill(int pid) {
   for (Proc& p : g_procs) {
     SpinLockGuard guard(p.lock);
     if (p.pid == pid && p.state != ProcState::kUnused) {
-      p.killed = true;
+      set_killed(&p);
       // Wake it so it notices on its way back to user space.
       if (p.state == ProcState::kSleeping) p.state = ProcState::kRunnable;
       return 0;
@@ -390,14 +388,9 @@ int kill(int pid) {
 }
 
 void set_killed(Proc* p) {
-  SpinLockGuard guard(p->lock);
-  p->killed = true;
+  __atomic_store_n(&p->killed, true, __ATOMIC_RELEASE);
 }
 
-bool killed(Proc* p) {
-  SpinLockGuard guard(p->lock);
-  return p->killed;
-}
 
 Status either_copyout(bool user_dst, uint64_t dst, const void* src, uint64_t len) {
   if (user_dst) return myproc()->memory.copy_out(dst, src, len);

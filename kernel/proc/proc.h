@@ -24,7 +24,7 @@ struct Proc {
   // Protected by lock.
   ProcState state = ProcState::kUnused;
   const void* chan = nullptr;  // sleeping on chan if non-null
-  bool killed = false;
+  bool killed = false;         // read and written atomically (killed(), set_killed()), any lock
   int xstate = 0;  // exit status for the parent's wait
   int pid = 0;
 
@@ -41,10 +41,36 @@ struct Proc {
   char name[16] = {};
 };
 
-Proc* myproc();
-// myproc() for a caller whose interrupts are already off (the trap path): no push_off/pop_off.
-Proc* myproc_intr_off();
-bool killed(Proc* p);
+// The process table. xv6: proc[NPROC]
+extern Proc g_procs[NPROC];
+
+// The process running on this hart, or nullptr (the scheduler, boot). On a process's kernel
+// stack that is the stack's owner, found from the stack pointer alone: a process may move to
+// another hart at any interrupt, but never off its own kernel stack. Elsewhere the hart's Cpu
+// says (myproc_from_hart). The trap path calls this several times per trap: it is inline.
+Proc* myproc_from_hart();
+inline Proc* myproc() {
+  // arch::kernel_stack: one page a slot, evenly spaced from slot 0 down, a guard page between.
+  // Running code is never in a guard page (touching one faults), so the slot is the distance
+  // from the top divided by the spacing.
+  constexpr uint64_t kTop0 = arch::kernel_stack(0) + arch::kPageSize;
+  constexpr uint64_t kStride = arch::kernel_stack(0) - arch::kernel_stack(1);
+  constexpr uint64_t kSpan = kTop0 - arch::kernel_stack(NPROC - 1);
+  static_assert((kStride & (kStride - 1)) == 0 && kSpan == (NPROC - 1) * kStride + arch::kPageSize,
+                "kernel stacks are evenly spaced, slot 0 highest");
+  const auto sp = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+  const uint64_t below_top = kTop0 - 1 - sp;  // wraps above the top: out of range too
+  return below_top < kSpan ? &g_procs[below_top / kStride] : myproc_from_hart();
+}
+// The same, for a caller whose interrupts are off (the trap path); kept for its callers.
+inline Proc* myproc_intr_off() {
+  return myproc();
+}
+// Whether p was killed. A flag read and set without the process's lock: kill() takes the lock
+// only to wake a sleeper; the trap path reads the flag on every return to user space.
+inline bool killed(const Proc* p) {
+  return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
+}
 void set_killed(Proc* p);
 
 // sleep, wakeup and current_pid: kernel/sync/wait.h.
