@@ -17,4 +17,17 @@ concept BlockMemory = PhysMemory<M> && requires(M& m, PhysAddr pa, unsigned orde
   { m.free_block(pa, order) } -> std::same_as<void>;
 };
 
+// A block of zeros, from whichever BlockMemory: written once where the memory can hand out a
+// zeroed block itself (the frame allocator's scrubbed frames need no second fill).
+template <BlockMemory M>
+Result<PhysAddr> alloc_zeroed_block(M& mem, unsigned order) {
+  if constexpr (requires { { mem.alloc_zeroed_block(order) } -> std::same_as<Result<PhysAddr>>; }) {
+    return mem.alloc_zeroed_block(order);
+  } else {
+    Result<PhysAddr> pa = mem.alloc_block(order);
+    if (pa) lib::fill_bytes(mem.ptr(*pa), 0, kPageSize << order);
+    return pa;
+  }
+}
+
 }  // namespace pagoda::mm

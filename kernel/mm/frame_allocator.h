@@ -9,8 +9,17 @@
 //
 // Metadata (one state byte per frame) is sized from the range at run time and carved from the start
 // of the range itself, so any amount of RAM works. Free blocks are kept on one doubly linked list
-// per order, threaded through the first frame of each block (two words); the rest of a free frame
-// holds xv6's junk 1s, and an allocated one starts as 5s. A frame is reached at pa + virt_offset
+// per order, threaded through the first frame of each block (two words).
+//
+// Contents (issue 13). alloc() paints a frame with 5s, as xv6's kalloc does, so that code reading
+// it before writing shows up. free() scrubs a frame to zeros (xv6 paints 1s): a dangling reader
+// still shows up (a null pointer, an invalid PTE) and nothing of the old owner's survives, and a
+// scrubbed frame needs no second fill when it is next asked for zeroed (alloc_zeroed, the page
+// tables' and user pages' allocation): a frame is written once per use. A free block therefore
+// holds zeros apart from the first 16 bytes of each frame (list links, now or earlier), unless
+// some of it was never used since boot (add_range, extend: contents unknown, "fresh"); a free
+// block's head state and a cached frame's state say which, and a block merged from both kinds is
+// fresh. A frame is reached at pa + virt_offset
 // (the kernel's direct map: offset 0; host tests: a host buffer). It is a PhysMemory, so page tables
 // can use it directly. The kernel-wide instance is kernel/kmem/kernel_memory.h's.
 //
@@ -152,45 +161,40 @@ class FrameAllocator {
 
   // xv6: kalloc. The page is filled with 5s so that code reading it before writing shows up.
   Result<PhysAddr> alloc() { return alloc_filled(kAllocJunk); }
-  // A page filled with zeros instead, for callers that would zero it anyway (page tables, user
-  // pages): the frame is written once, not twice.
+  // A page of zeros instead, for callers that want one (page tables, user pages): a scrubbed frame
+  // only has its link words cleared.
   Result<PhysAddr> alloc_zeroed() { return alloc_filled(0); }
 
   // A block of 2^order frames aligned to its size (order 0: one frame), filled with 5s, or
   // kNoMemory (kInvalid above kMaxOrder). Its frames may be freed together (free_block) or one by
   // one (free).
   Result<PhysAddr> alloc_block(unsigned order) {
-    if (order > kMaxOrder) return Error::kInvalid;
-    uint64_t pa = kNone;
-    {
-      Guard guard(lock_);
-      if (faults_.should_fail()) return Error::kNoMemory;
-      pa = take_locked(order);
-    }
-    if (pa == kNone && kCached) {  // frames may sit unmerged in the CPU caches
-      drain_caches();
-      Guard guard(lock_);
-      pa = take_locked(order);
-    }
-    if (pa == kNone) return Error::kNoMemory;
-    lib::fill_bytes(ptr(PhysAddr(pa)), kAllocJunk, kPageSize << order);
-    return PhysAddr(pa);
+    const Taken t = PAGODA_TRY(take_block(order));
+    lib::fill_bytes(ptr(PhysAddr(t.pa)), kAllocJunk, kPageSize << order);
+    return PhysAddr(t.pa);
+  }
+  // The same block filled with zeros (a superpage of a zeroed heap): each frame written once.
+  Result<PhysAddr> alloc_zeroed_block(unsigned order) {
+    const Taken t = PAGODA_TRY(take_block(order));
+    for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) zero_taken(t.pa + i * kPageSize, t.contents);
+    return PhysAddr(t.pa);
   }
   Result<PhysAddr> alloc_superpage() { return alloc_block(kSuperpageOrder); }
 
-  // xv6: kfree. The page is filled with 1s to catch dangling references. A misaligned address, one
-  // outside the range, or a frame that is already free is a kernel bug: panic with the address.
+  // xv6: kfree. The page is scrubbed to zeros (xv6: junk 1s; see the top of the file). A misaligned
+  // address, one outside the range, or a frame that is already free is a kernel bug: panic with
+  // the address.
   void free(PhysAddr frame) {
     const uint64_t pa = frame.value();
     uint8_t* state = state_of(pa);
     if (state == nullptr) panic("kfree: bad frame 0x%lx", pa);
     if (load(*state) != kAllocated) panic("kfree: double free of 0x%lx", pa);
-    lib::fill_bytes(ptr(frame), kFreeJunk, kPageSize);
+    lib::fill_bytes(ptr(frame), kFreeFill, kPageSize);
     if constexpr (kCached) {
       cache_free(pa, state);
     } else {
       Guard guard(lock_);
-      release_locked(pa, 0);
+      release_locked(pa, 0, Contents::kScrubbed);
     }
   }
 
@@ -207,9 +211,9 @@ class FrameAllocator {
     for (uint64_t i = 0; i < size / kPageSize; ++i) {
       if (load(state[i]) != kAllocated) panic("kfree: double free of 0x%lx", pa + i * kPageSize);
     }
-    lib::fill_bytes(ptr(block), kFreeJunk, size);
+    lib::fill_bytes(ptr(block), kFreeFill, size);
     Guard guard(lock_);
-    release_locked(pa, order);
+    release_locked(pa, order, Contents::kScrubbed);
   }
 
   // Gives every frame in the CPU caches back to the buddy lists (so that they can merge).
@@ -261,18 +265,55 @@ class FrameAllocator {
   void free_page(PhysAddr pa) { free(pa); }
 
   static constexpr unsigned char kAllocJunk = 5;
-  static constexpr unsigned char kFreeJunk = 1;
+  static constexpr unsigned char kFreeFill = 0;  // what free() leaves in a frame (xv6: 1s)
+  static constexpr uint64_t kLinkBytes = 16;     // the part of a free frame that the lists use
 
  private:
   static constexpr unsigned kCpus = Cpus::kCpus;
   static constexpr bool kCached = kCpus > 0;
   static constexpr uint64_t kNone = ~uint64_t{0};
   // A frame's state byte. The first frame of a free block on the buddy lists holds kFreeHead | its
-  // order; the other frames of a free block hold kFreeTail.
+  // order, and kFreshHead if the block's contents are unknown; the other frames of a free block
+  // hold kFreeTail.
   static constexpr uint8_t kAllocated = 0x01;
   static constexpr uint8_t kFreeTail = 0x02;
-  static constexpr uint8_t kCachedFree = 0x03;  // free, in a CPU cache
+  static constexpr uint8_t kCachedFree = 0x03;   // free, in a CPU cache, scrubbed
+  static constexpr uint8_t kCachedFresh = 0x04;  // free, in a CPU cache, never used since boot
   static constexpr uint8_t kFreeHead = 0x80;
+  static constexpr uint8_t kFreshHead = 0x40;
+  static constexpr uint8_t kOrderBits = 0x0f;
+  static_assert(kMaxOrder <= kOrderBits);
+
+  // What a free frame or block holds (see the top of the file).
+  enum class Contents : uint8_t { kScrubbed, kFresh };
+  static Contents merged(Contents a, Contents b) {
+    return a == Contents::kFresh || b == Contents::kFresh ? Contents::kFresh : Contents::kScrubbed;
+  }
+  // A block taken off the lists or a cache, and what it holds.
+  struct Taken {
+    uint64_t pa;
+    Contents contents;
+  };
+  // A taken frame becomes all zeros: a scrubbed one only needs its link words cleared.
+  void zero_taken(uint64_t pa, Contents contents) {
+    lib::fill_bytes(ptr(PhysAddr(pa)), 0, contents == Contents::kScrubbed ? kLinkBytes : kPageSize);
+  }
+  Result<Taken> take_block(unsigned order) {
+    if (order > kMaxOrder) return Error::kInvalid;
+    Taken t{kNone, Contents::kFresh};
+    {
+      Guard guard(lock_);
+      if (faults_.should_fail()) return Error::kNoMemory;
+      t = take_locked(order);
+    }
+    if (t.pa == kNone && kCached) {  // frames may sit unmerged in the CPU caches
+      drain_caches();
+      Guard guard(lock_);
+      t = take_locked(order);
+    }
+    if (t.pa == kNone) return Error::kNoMemory;
+    return t;
+  }
 
   template <class L>
   class LockGuard {
@@ -289,17 +330,21 @@ class FrameAllocator {
   using CacheGuard = LockGuard<typename Cpus::CacheLock>;
 
   Result<PhysAddr> alloc_filled(uint8_t byte) {
-    uint64_t pa = kNone;
+    Taken t{kNone, Contents::kFresh};
     if constexpr (kCached) {
-      pa = cache_alloc();
+      t = cache_alloc();
     } else {
       Guard guard(lock_);
       if (faults_.should_fail()) return Error::kNoMemory;
-      pa = take_locked(0);
+      t = take_locked(0);
     }
-    if (pa == kNone) return Error::kNoMemory;
-    lib::fill_bytes(ptr(PhysAddr(pa)), byte, kPageSize);
-    return PhysAddr(pa);
+    if (t.pa == kNone) return Error::kNoMemory;
+    if (byte == 0) {
+      zero_taken(t.pa, t.contents);
+    } else {
+      lib::fill_bytes(ptr(PhysAddr(t.pa)), byte, kPageSize);
+    }
+    return PhysAddr(t.pa);
   }
 
   // [start, end): the frames a zone manages; state[i] is frame start + i pages'.
@@ -360,28 +405,30 @@ class FrameAllocator {
     const uint64_t n = (zone.end - zone.start) / kPageSize;
     __builtin_memset(zone.state, kAllocated, n);
     total_ += frames;  // the metadata pages count as owned, and always in use
-    // The largest aligned blocks that fit, lowest first. No junk fill: the frames were never used.
+    // The largest aligned blocks that fit, lowest first, fresh: whatever they hold is unknown.
     for (uint64_t pa = zone.start; pa < zone.end;) {
       unsigned order = kMaxOrder;
       while (order > 0 && ((pa & ((kPageSize << order) - 1)) != 0 ||
                            (kPageSize << order) > zone.end - pa)) {
         --order;
       }
-      release_locked(pa, order);
+      release_locked(pa, order, Contents::kFresh);
       pa += kPageSize << order;
     }
   }
 
-  void push_locked(uint64_t pa, unsigned order) {
+  void push_locked(uint64_t pa, unsigned order, Contents contents) {
     Links* l = links(pa);
     l->next = heads_[order];
     l->prev = kNone;
     if (heads_[order] != kNone) links(heads_[order])->prev = pa;
     heads_[order] = pa;
     ++block_count_[order];
-    store(state_ref(pa), static_cast<uint8_t>(kFreeHead | order));
+    const uint8_t fresh = contents == Contents::kFresh ? kFreshHead : 0;
+    store(state_ref(pa), static_cast<uint8_t>(kFreeHead | fresh | order));
   }
-  void unlink_locked(uint64_t pa, unsigned order) {
+  // Takes the block at pa off its list; returns what it holds.
+  Contents unlink_locked(uint64_t pa, unsigned order) {
     const Links* l = links(pa);
     if (l->prev != kNone) {
       links(l->prev)->next = l->next;
@@ -390,11 +437,14 @@ class FrameAllocator {
     }
     if (l->next != kNone) links(l->next)->prev = l->prev;
     --block_count_[order];
-    store(state_ref(pa), kFreeTail);
+    uint8_t& state = state_ref(pa);
+    const Contents contents = (load(state) & kFreshHead) != 0 ? Contents::kFresh : Contents::kScrubbed;
+    store(state, kFreeTail);
+    return contents;
   }
 
   // Gives 2^order allocated frames at pa back, merging with free buddies as far as they go.
-  void release_locked(uint64_t pa, unsigned order) {
+  void release_locked(uint64_t pa, unsigned order, Contents contents) {
     uint8_t* state = &state_ref(pa);
     for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) store(state[i], kFreeTail);
     free_count_ += uint64_t{1} << order;
@@ -403,31 +453,31 @@ class FrameAllocator {
       const uint64_t size = kPageSize << order;
       const uint64_t buddy = pa ^ size;
       if (buddy < zone->start || buddy + size > zone->end) break;
-      if (load(state_ref(buddy)) != (kFreeHead | order)) break;
-      unlink_locked(buddy, order);
+      if ((load(state_ref(buddy)) & ~kFreshHead) != (kFreeHead | order)) break;
+      contents = merged(contents, unlink_locked(buddy, order));
       pa = pa < buddy ? pa : buddy;
       ++order;
     }
-    push_locked(pa, order);
+    push_locked(pa, order, contents);
   }
 
   // Takes a block of 2^order frames off the lists, splitting a larger one if need be (the lower
   // halves stay free, so the first frames handed out are the highest, as in xv6), or kNone.
-  uint64_t take_locked(unsigned order) {
+  Taken take_locked(unsigned order) {
     unsigned from = order;
     while (from <= kMaxOrder && heads_[from] == kNone) ++from;
-    if (from > kMaxOrder) return kNone;
+    if (from > kMaxOrder) return {kNone, Contents::kFresh};
     uint64_t pa = heads_[from];
-    unlink_locked(pa, from);
+    const Contents contents = unlink_locked(pa, from);
     while (from > order) {
       --from;
-      push_locked(pa, from);  // the lower half
+      push_locked(pa, from, contents);  // the lower half
       pa += kPageSize << from;
     }
     uint8_t* state = &state_ref(pa);
     for (uint64_t i = 0; i < (uint64_t{1} << order); ++i) store(state[i], kAllocated);
     free_count_ -= uint64_t{1} << order;
-    return pa;
+    return {pa, contents};
   }
 
   CpuCache& my_cache() {
@@ -435,55 +485,59 @@ class FrameAllocator {
     return caches_[c < kCpus ? c : 0];
   }
 
-  uint64_t cache_alloc() {
+  Taken cache_alloc() {
     if (__atomic_load_n(&plan_armed_, __ATOMIC_RELAXED)) {
       Guard guard(lock_);
-      if (faults_.should_fail()) return kNone;
+      if (faults_.should_fail()) return {kNone, Contents::kFresh};
     }
     CpuCache& cache = my_cache();
-    uint64_t pa = kNone;
+    Taken t{kNone, Contents::kFresh};
     {
       CacheGuard guard(cache.lock);
       if (cache.head == kNone) refill_locked(cache);
-      pa = pop_cached_locked(cache);
+      t = pop_cached_locked(cache);
     }
-    if (pa == kNone) {  // the buddy lists are empty: frames may sit in other CPUs' caches
+    if (t.pa == kNone) {  // the buddy lists are empty: frames may sit in other CPUs' caches
       drain_caches();
       Guard guard(lock_);
-      pa = take_locked(0);
+      t = take_locked(0);
     }
-    return pa;
+    return t;
   }
 
+  // A frame free() has scrubbed.
   void cache_free(uint64_t pa, uint8_t* state) {
     CpuCache& cache = my_cache();
     CacheGuard guard(cache.lock);
-    *static_cast<uint64_t*>(ptr(PhysAddr(pa))) = cache.head;
-    cache.head = pa;
-    store(*state, kCachedFree);
-    __atomic_store_n(&cache.count, cache.count + 1, __ATOMIC_RELAXED);
+    push_cached_locked(cache, pa, *state, Contents::kScrubbed);
     if (cache.count > kCacheHigh) drain_locked(cache, kCacheBatch);
   }
 
-  uint64_t pop_cached_locked(CpuCache& cache) {
+  void push_cached_locked(CpuCache& cache, uint64_t pa, uint8_t& state, Contents contents) {
+    *static_cast<uint64_t*>(ptr(PhysAddr(pa))) = cache.head;
+    cache.head = pa;
+    store(state, contents == Contents::kFresh ? kCachedFresh : kCachedFree);
+    __atomic_store_n(&cache.count, cache.count + 1, __ATOMIC_RELAXED);
+  }
+
+  Taken pop_cached_locked(CpuCache& cache) {
     const uint64_t pa = cache.head;
-    if (pa == kNone) return kNone;
+    if (pa == kNone) return {kNone, Contents::kFresh};
     cache.head = *static_cast<uint64_t*>(ptr(PhysAddr(pa)));
-    store(state_ref(pa), kAllocated);
+    uint8_t& state = state_ref(pa);
+    const Contents contents = load(state) == kCachedFresh ? Contents::kFresh : Contents::kScrubbed;
+    store(state, kAllocated);
     __atomic_store_n(&cache.count, cache.count - 1, __ATOMIC_RELAXED);
-    return pa;
+    return {pa, contents};
   }
 
   // With the cache's lock: moves up to a batch of frames from the buddy lists into the cache.
   void refill_locked(CpuCache& cache) {
     Guard guard(lock_);
     for (uint32_t i = 0; i < kCacheBatch; ++i) {
-      const uint64_t pa = take_locked(0);
-      if (pa == kNone) break;
-      *static_cast<uint64_t*>(ptr(PhysAddr(pa))) = cache.head;
-      cache.head = pa;
-      store(state_ref(pa), kCachedFree);
-      __atomic_store_n(&cache.count, cache.count + 1, __ATOMIC_RELAXED);
+      const Taken t = take_locked(0);
+      if (t.pa == kNone) break;
+      push_cached_locked(cache, t.pa, state_ref(t.pa), t.contents);
     }
   }
 
@@ -491,9 +545,8 @@ class FrameAllocator {
   void drain_locked(CpuCache& cache, uint64_t n) {
     Guard guard(lock_);
     for (uint64_t i = 0; i < n && cache.head != kNone; ++i) {
-      const uint64_t pa = pop_cached_locked(cache);
-      // The frame keeps its junk 1s past the links.
-      release_locked(pa, 0);
+      const Taken t = pop_cached_locked(cache);
+      release_locked(t.pa, 0, t.contents);
     }
   }
 

@@ -337,13 +337,12 @@ class PageTable {
     requires BlockMemory<Memory>
   {
     if (!kSuperpages) return Error::kInvalid;
-    const PhysAddr block = PAGODA_TRY(mem_->alloc_block(kSuperpageOrder));
+    const PhysAddr block = PAGODA_TRY(alloc_zeroed_block(*mem_, kSuperpageOrder));
     const Status mapped = map_superpage(va, block, perm);
     if (!mapped.ok()) {
       mem_->free_block(block, kSuperpageOrder);
       return mapped;
     }
-    __builtin_memset(mem_->ptr(block), 0, kSuperpageSize);
     return {};
   }
 

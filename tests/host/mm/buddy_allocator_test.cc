@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <random>
@@ -115,7 +116,7 @@ TEST_F(BuddyTest, SuperpageBlocksAreAlignedAndJunkFilled) {
   frames_.free(*page);
   for (uint64_t pa : got) {
     frames_.free_block(PhysAddr(pa), Frames::kSuperpageOrder);
-    EXPECT_TRUE(filled(frames_, PhysAddr(pa), kSuper, Frames::kFreeJunk, 16));
+    EXPECT_TRUE(filled(frames_, PhysAddr(pa), kSuper, Frames::kFreeFill, 16));
   }
   EXPECT_EQ(frames_.free_pages(), 2047u);
   EXPECT_EQ(frames_.free_blocks(10), 1u);  // merged back
@@ -267,7 +268,7 @@ TEST_F(CachedBuddyTest, FreedFramesStayInTheirCpusCacheAndAreCounted) {
   EXPECT_EQ(free_after_one, 2046u);  // exact, though a batch moved into CPU 0's cache
   frames_.free(a);
   EXPECT_EQ(frames_.free_pages(), 2047u);
-  EXPECT_TRUE(filled(frames_, a, kPageSize, CachedFrames::kFreeJunk, 8));
+  EXPECT_TRUE(filled(frames_, a, kPageSize, CachedFrames::kFreeFill, 8));
   EXPECT_EQ(frames_.alloc().value(), a);  // the hot frame comes back first on the same CPU
   g_cpu = 1;
   EXPECT_NE(frames_.alloc().value(), a);
@@ -362,6 +363,83 @@ TEST_F(CachedBuddyTest, ThreadsOnThreeCpusLoseNothing) {
   frames_.drain_cpu_caches();
   EXPECT_EQ(frames_.free_blocks(10), 1u) << "did not merge back";
   EXPECT_EQ(frames_.free_blocks(9), 1u);
+}
+
+
+// Contents (issue 13): whatever a frame held before (garbage from before boot, an owner's data, list
+// links), alloc() hands it out painted with 5s, alloc_zeroed() and alloc_zeroed_block() all zeros,
+// and free() leaves zeros past the list links. The allocator skips the zero fill for frames it
+// scrubbed itself, so this checks that it never skips one it did not: fresh frames, blocks merged
+// from fresh and scrubbed halves, frames split off a fresh block, frames through the CPU caches.
+template <class Alloc>
+void contents_run(Alloc& frames, uint64_t seed, int steps) {
+  std::mt19937_64 rng(seed);
+  std::map<uint64_t, unsigned> blocks;  // allocated block -> order
+  auto scribble = [&](uint64_t pa, uint64_t size) {
+    auto* p = static_cast<unsigned char*>(frames.ptr(PhysAddr(pa)));
+    for (uint64_t i = 0; i < size; i += 1 + rng() % 61) p[i] = static_cast<unsigned char>(rng() | 1);
+  };
+  for (int step = 0; step < steps; ++step) {
+    const int what = static_cast<int>(rng() % 8);
+    if (what < 4) {
+      const unsigned order = rng() % 5 == 0 ? static_cast<unsigned>(rng() % 10) : 0;
+      const bool zeroed = rng() % 3 != 0;
+      Result<PhysAddr> pa = order == 0 ? (zeroed ? frames.alloc_zeroed() : frames.alloc())
+                                       : (zeroed ? frames.alloc_zeroed_block(order)
+                                                 : frames.alloc_block(order));
+      if (!pa.ok()) continue;
+      const uint64_t size = kPageSize << order;
+      ASSERT_TRUE(filled(frames, *pa, size, zeroed ? 0 : Alloc::kAllocJunk))
+          << "step " << step << (zeroed ? ": a zeroed " : ": a painted ") << "block of order "
+          << order << " at 0x" << std::hex << pa->value();
+      scribble(pa->value(), size);  // its owner uses it
+      blocks[pa->value()] = order;
+    } else if (!blocks.empty()) {
+      auto it = blocks.begin();
+      std::advance(it, static_cast<long>(rng() % blocks.size()));
+      const auto [pa, order] = *it;
+      blocks.erase(it);
+      if (order > 0 && rng() % 2 == 0) {
+        frames.free_block(PhysAddr(pa), order);
+        ASSERT_TRUE(filled(frames, PhysAddr(pa), kPageSize << order, Alloc::kFreeFill,
+                           Alloc::kLinkBytes))
+            << "step " << step;
+      } else {
+        frames.free(PhysAddr(pa));  // one frame; the rest become blocks of one frame
+        ASSERT_TRUE(filled(frames, PhysAddr(pa), kPageSize, Alloc::kFreeFill, Alloc::kLinkBytes));
+        for (uint64_t off = kPageSize; off < (kPageSize << order); off += kPageSize) {
+          blocks[pa + off] = 0;
+        }
+      }
+    }
+  }
+  for (auto [pa, order] : blocks) frames.free_block(PhysAddr(pa), order);
+}
+
+TEST(BuddyContents, ZeroedFramesAreZeroWhateverTheyHeldBefore) {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    SCOPED_TRACE(seed);
+    Ram ram(8 * 1024 * 1024);
+    std::memset(reinterpret_cast<void*>(ram.offset() + kBase), 0xab, ram.bytes());  // before boot
+    Frames frames;
+    frames.add_range(PhysAddr(kBase), PhysAddr(kBase + ram.bytes()), ram.offset());
+    contents_run(frames, seed, 4000);
+  }
+}
+
+TEST(BuddyContents, ZeroedFramesAreZeroThroughTheCpuCaches) {
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    SCOPED_TRACE(seed);
+    Ram ram(8 * 1024 * 1024);
+    std::memset(reinterpret_cast<void*>(ram.offset() + kBase), 0xab, ram.bytes());
+    CachedFrames frames;
+    frames.add_range(PhysAddr(kBase), PhysAddr(kBase + ram.bytes()), ram.offset());
+    for (int round = 0; round < 4; ++round) {
+      g_cpu = static_cast<unsigned>(round % FakeCpus::kCpus);
+      contents_run(frames, seed * 10 + static_cast<uint64_t>(round), 1500);
+    }
+    g_cpu = 0;
+  }
 }
 
 }  // namespace

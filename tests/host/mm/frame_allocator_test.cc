@@ -88,13 +88,18 @@ TEST_F(FrameAllocatorTest, CountsAndExhaustion) {
   EXPECT_TRUE(alloc_.alloc().ok());
 }
 
-TEST_F(FrameAllocatorTest, JunkFills) {
+// alloc() paints 5s (xv6 kalloc); free() scrubs to zeros (xv6 kfree paints 1s) but for the two
+// words that link the free lists; alloc_zeroed() of that frame is zeros through and through.
+TEST_F(FrameAllocatorTest, AllocPaintsFivesFreeScrubsToZero) {
   add_all();
   auto pa = alloc_.alloc().value();
   EXPECT_TRUE(filled(pa, 5));
   alloc_.free(pa);
-  EXPECT_TRUE(filled(pa, 1, 2 * sizeof(uint64_t)));  // two words link the free lists
-  EXPECT_EQ(alloc_.alloc().value(), pa);             // the same split again
+  EXPECT_TRUE(filled(pa, 0, 2 * sizeof(uint64_t)));
+  EXPECT_EQ(alloc_.alloc().value(), pa);  // the same split again
+  alloc_.free(pa);
+  EXPECT_EQ(alloc_.alloc_zeroed().value(), pa);
+  EXPECT_TRUE(filled(pa, 0));
 }
 
 TEST_F(FrameAllocatorTest, RangeIsRoundedToWholePages) {
