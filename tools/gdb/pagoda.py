@@ -688,8 +688,9 @@ def layout_of(fmt, mem, info):
 
 
 class FrameOwners:
-    """How many address spaces map a frame, as the kernel counts them (FrameRefs: a count of
-    the references beyond the first, one 32-bit word per frame). Each page of counts is read once."""
+    """How many address spaces share a frame copy-on-write, as the kernel counts them (FrameRefs:
+    the references beyond the first, one 32-bit word per frame; MAP_SHARED pages are counted apart,
+    in kernel/proc/mmap.cc). Each page of counts is read once."""
 
     def __init__(self, refs, mem):
         self.refs = refs
@@ -1060,8 +1061,8 @@ class FreeCommand(gdb.Command):
 
 def tree_json(fmt, mem, root, level=None, depth=0, owners=None):
     """{pa, level, entries:[{i, pte, pa, flags, leaf, level, borrowed, cow, super, owners,
-    child}]}. owners (a FrameOwners): on each leaf, how many address spaces the kernel counts on
-    its frame (the first frame of a superpage), when it counts them. Borrowed subtrees are not
+    child}]}. owners (a FrameOwners): on each leaf, FrameRefs' count of its frame's owners (the
+    first frame of a superpage), when the kernel keeps counts. Borrowed subtrees are not
     descended: the viewer finds the lender's table by the entry's pa."""
     level = fmt.levels - 1 if level is None else level
     node = {"pa": "0x%x" % root, "level": level, "entries": []}

@@ -19,7 +19,7 @@ import build  # noqa: E402
 
 # file, element id, window size
 FIGURES = [
-    ("process-layout-and-tree.png", "proc-{child}", (1100, 560)),
+    ("process-layout-and-tree.png", "proc-{child}", (1100, 650)),
     ("user-and-kernel-tables.png", "compare", (1300, 620)),
     ("kernel-layout.png", "kernel-section", (1100, 170)),
 ]
