@@ -177,6 +177,8 @@ def check_workload(cap):
     names = sorted(p["name"] for p in cap["procs"])
     check(names == ["init", "sh", "vmview", "vmview"], "the capture holds the workload: %s" % names)
     w = cap["workload"]
+    check(w["shared"] is not None and w["private"] is not None,
+          "vmview mapped both regions (the default kernels have mmap): %s" % w)
     by_pid = {p["pid"]: p for p in cap["procs"]}
     child = by_pid.get(w["child"])
     parent = next((p for p in cap["procs"] if p["name"] == "vmview" and p["pid"] != w["child"]), None)
