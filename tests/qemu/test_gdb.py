@@ -14,9 +14,9 @@ and that the machine runs on after gdb detaches."""
 
 import os
 import re
-import subprocess
 import sys
 
+from elf_image import loaded_bytes, symbol
 from harness import Qemu, check, parse_args
 import test_pgtbl as pg
 
@@ -31,29 +31,19 @@ AD = 0xC0  # Sv39 A and D: set by the hardware as pages are used
 PTE_W, PTE_COW = 0x4, 0x200
 
 
-def symbol(elf, name):
-    out = subprocess.run(["riscv64-linux-gnu-nm", elf], check=True, capture_output=True,
-                         text=True).stdout
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2] == name:
-            return int(parts[0], 16)
-    raise RuntimeError("no symbol %s in %s" % (name, elf))
+# The profiles whose kernel counts references per frame for copy-on-write fork
+# (cmake/lab_profiles.cmake): one page of counts per 1024 frames, from the kernel's end to the top
+# of RAM, taken at boot (kernel/kmem/kernel_memory.cc).
+COW_LABS = ("default", "cow")
 
 
-def elf_bytes(elf, va, n):
-    """n bytes of the loaded image at va (from the PT_LOAD segment holding it)."""
-    import struct
-    with open(elf, "rb") as f:
-        data = f.read()
-    phoff, = struct.unpack_from("<Q", data, 0x20)
-    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-    for i in range(phnum):
-        p_type, _fl, off, vaddr, _pa, filesz, _memsz, _al = struct.unpack_from(
-            "<IIQQQQQQ", data, phoff + i * phentsize)
-        if p_type == 1 and vaddr <= va and va + n <= vaddr + filesz:
-            return data[off + va - vaddr:off + va - vaddr + n]
-    raise RuntimeError("0x%x not in a loaded segment of %s" % (va, elf))
+def frame_refcount_pages(kernel_elf, boot):
+    """The pages of frame counts the kernel allocated, from its image's end and the RAM line."""
+    m = re.search(r"pagoda: RAM 0x[0-9a-f]+-0x([0-9a-f]+)", boot)
+    check(m is not None, "the boot line with the RAM range", boot)
+    first = (symbol(kernel_elf, "end") + 4095) // 4096 * 4096
+    frames = (int(m.group(1), 16) - first) // 4096
+    return -(-frames // 1024), frames
 
 
 def parse_vmprint_lines(text):
@@ -193,7 +183,7 @@ def main():
         pa, _ = vtop_pa(out["shmain"], "sh main")
         dumped = bytes(int(b, 16) for line in re.findall(r"^  0x[0-9a-f]+: ((?:[0-9a-f]{2} ?)+)$",
                                                          out["shmain"], re.M) for b in line.split())
-        check(dumped == elf_bytes(sh_elf, sh_main, 16),
+        check(dumped == loaded_bytes(sh_elf, sh_main, 16),
               "the bytes at sh's main, read through vtop, are sh's code", out["shmain"])
         pa, _ = vtop_pa(out["ktramp"], "kernel TRAMPOLINE")
         check(pa == trampoline, "the kernel table maps the trampoline too", out["ktramp"])
@@ -238,10 +228,17 @@ def main():
               out["free"])
         check("(matches)" in out["free"], "the free list is as long as the free count", out["free"])
         other = int(re.search(r"other .* +(-?\d+)$", out["free"], re.M).group(1))
-        # The COW frame counts (kernel/mm/frame_refs.h): one page per 1024 frames, taken at boot.
-        counts = -(-int(m.group(1)) // 1024)
-        check(0 <= other - counts <= 4, "every frame in use is accounted for (other: %d, of them %d "
-              "pages of COW frame counts)" % (other, counts), out["free"])
+        check(0 <= other <= 4, "every frame in use is accounted for (other: %d)" % other, out["free"])
+        held = re.search(r"^  frame refcounts +(\d+)$", out["free"], re.M)
+        if args.lab in COW_LABS:
+            pages, frames = frame_refcount_pages(args.kernel, boot)
+            check(held is not None and int(held.group(1)) == pages,
+                  "free names the %d pages of frame refcounts the kernel took for %d frames"
+                  % (pages, frames), out["free"])
+            check("frame refcounts: %d pages, one per 1024 frames, for %d frames" % (pages, frames)
+                  in out["free"], "free says what the refcounts cover", out["free"])
+        else:
+            check(held is None, "no frame refcounts without copy-on-write fork", out["free"])
         check(re.search(r"kernel stacks +64\b", out["free"]),
               "64 kernel stacks (NPROC)", out["free"])
 

@@ -88,9 +88,12 @@ class Sv39Test(unittest.TestCase):
         borrowed = self.fmt.decode(sv39_table(0x80000000) | self.fmt.BORROWED, 2)
         self.assertTrue(borrowed.borrowed and not borrowed.cow)
         self.assertIn("BORROWED", borrowed.flag_string())
-        cow = self.fmt.decode(sv39_leaf(0x80001000, 0x13) | (1 << 8), 0)
+        self.assertEqual(self.fmt.COW, header_constant("kernel/arch/riscv/sv39.h", "Cow"))
+        cow = self.fmt.decode(sv39_leaf(0x80001000, 0x13) | self.fmt.COW, 0)
         self.assertTrue(cow.cow and not cow.borrowed)
         self.assertIn("COW", cow.flag_string())
+        # Bit 8 means something on a table entry only: a leaf with it is not copy-on-write.
+        self.assertFalse(self.fmt.decode(sv39_leaf(0x80001000, 0x13) | self.fmt.BORROWED, 0).cow)
 
     def test_superpage(self):
         p = self.fmt.decode(sv39_leaf(0x80200000, 0x7), 1)
@@ -180,6 +183,8 @@ class I386Test(unittest.TestCase):
         self.assertEqual(self.fmt.BORROWED, header_constant("kernel/arch/x86/i386.h", "Borrowed"))
         self.assertEqual(0x80, header_constant("kernel/arch/x86/i386.h", "PageSize"))
         self.assertTrue(self.fmt.decode(0x5007 | self.fmt.BORROWED, 1).borrowed)
+        self.assertEqual(self.fmt.COW, header_constant("kernel/arch/x86/i386.h", "Cow"))
+        self.assertTrue(self.fmt.decode(0x00403005 | self.fmt.COW, 0).cow)
 
     def test_translate_two_levels(self):
         mem = FakeMem(self.fmt)
@@ -190,6 +195,53 @@ class I386Test(unittest.TestCase):
         self.assertEqual([(l, i) for l, i, _, _ in steps], [(1, 0x200), (0, 3)])
         self.assertEqual(steps[1][2], 0x2000 + 12)
         self.assertEqual(self.fmt.root_from_token(0x00345018), 0x345000)
+
+
+class FakeInfo:
+    def __init__(self, root, size, regions):
+        self.mem = {"root": root, "size": size, "regions": regions, "kernel_root": None,
+                    "trapframe": None}
+
+
+class LayoutTest(unittest.TestCase):
+    fmt = pagoda.Sv39Format()
+
+    def test_mapping_pages_stay_in_their_region(self):
+        # text at 0, and two pages of a mapping far above the size: one region each, nothing
+        # "other" (the pages past the first are in the mapping's region too).
+        mem = FakeMem(self.fmt)
+        mem.set(0x1000, 0, sv39_table(0x2000))
+        mem.set(0x2000, 0, sv39_table(0x3000))
+        mem.set(0x3000, 0, sv39_leaf(0x80005000, 0x1B))  # text: V R X U
+        mem.set(0x1000, 1, sv39_table(0x4000))
+        mem.set(0x4000, 0, sv39_table(0x5000))
+        mem.set(0x5000, 4, sv39_leaf(0x80006000, 0x17))
+        mem.set(0x5000, 5, sv39_leaf(0x80007000, 0x17))
+        regions = [{"start": 0, "size": 4096, "perm": 5 | 8, "kind": "kText"},
+                   {"start": (1 << 30) + 0x4000, "size": 0x2000, "perm": 3 | 8, "kind": "kFileMap"}]
+        got = pagoda.layout_of(self.fmt, mem, FakeInfo(0x1000, 4096, regions))
+        self.assertEqual([(r["kind"], r["pages"]) for r in got], [("text", 1), ("filemap", 2)])
+
+
+class FrameOwnersTest(unittest.TestCase):
+    def test_counts_are_one_more_than_the_extra_references(self):
+        class Mem:
+            reads = 0
+
+            def read(self, pa, n):
+                Mem.reads += 1
+                words = [0] * 1024
+                words[3] = 2 if pa == 0x9000 else 0
+                return b"".join(w.to_bytes(4, "little") for w in words)
+
+        refs = {"first": 0x80000000, "frames": 2048, "per_page": 1024, "pages": [0x8000, 0x9000]}
+        owners = pagoda.FrameOwners(refs, Mem())
+        self.assertEqual(owners.owners(0x80000000 + 3 * 4096), 1)
+        self.assertEqual(owners.owners(0x80000000 + (1024 + 3) * 4096), 3)
+        self.assertEqual(owners.owners(0x80000000 + (1024 + 4) * 4096), 1)
+        self.assertIsNone(owners.owners(0x80000000 + 2048 * 4096))  # past the table
+        self.assertIsNone(pagoda.FrameOwners(None, Mem()).owners(0x80000000))
+        self.assertEqual(Mem.reads, 2)  # each page of counts once
 
 
 if __name__ == "__main__":

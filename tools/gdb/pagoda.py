@@ -101,8 +101,13 @@ class Sv39Format(PteFormat):
     max_va = 1 << 38  # xv6 MAXVA: one bit below what Sv39 allows
     user_top = max_va  # user memory and the trampoline/trapframe pages lie below
     flag_bits = ((0, "V"), (1, "R"), (2, "W"), (3, "X"), (4, "U"), (5, "G"), (6, "A"), (7, "D"))
-    RSW_SHIFT = 8  # bits 8..9, ignored by hardware
-    BORROWED = 1 << 8  # Pagoda: this table entry lends a subtree of another tree (sv39.h kBorrowed)
+    # The RSW bits 8..9, ignored by hardware, carry two of Pagoda's marks (sv39.h): on a table
+    # entry bit 8 says it lends a subtree of another tree (kBorrowed); on a leaf bit 9 is the
+    # copy-on-write mark (kCow).
+    BORROWED = 1 << 8
+    COW = 1 << 9
+    # Where user pages end: the trapframe and the trampoline above are the kernel's (memlayout.h).
+    user_pages_end = max_va - 2 * 4096
 
     def decode(self, raw, level, index=0):
         p = Pte()
@@ -111,11 +116,8 @@ class Sv39Format(PteFormat):
         p.leaf = p.valid and bool(raw & 0xE)  # spec 4.3.2 step 4: any of R/W/X
         p.pa = ((raw >> 10) & ((1 << 44) - 1)) << 12
         p.flags = [n for b, n in self.flag_bits if raw & (1 << b)]
-        rsw = (raw >> self.RSW_SHIFT) & 3
-        # On a table entry RSW bit 8 is Pagoda's "borrowed subtree"; on a leaf the RSW bits are the
-        # copy-on-write mark (kernel: Sv39 RSW bit 9, sv39.h kCow).
         p.borrowed = p.valid and not p.leaf and bool(raw & self.BORROWED)
-        p.cow = p.leaf and rsw != 0
+        p.cow = p.leaf and bool(raw & self.COW)
         p.superpage = p.leaf and level > 0
         p.span = self.span(level)
         return p
@@ -137,6 +139,7 @@ class I386Format(PteFormat):
     pte_bytes = 4
     max_va = 1 << 32
     user_top = 0x80000000  # KERNBASE: above it, the kernel map every directory carries
+    user_pages_end = user_top  # the trapframe lives in kernel memory (xv6-x86)
     flag_bits = ((0, "V"), (1, "W"), (2, "U"), (5, "A"), (6, "D"), (8, "G"))
     BORROWED = 1 << 9  # AVL bit (i386.h kBorrowed)
     COW = 1 << 10  # AVL bit 10: the kernel's copy-on-write mark (i386.h)
@@ -451,6 +454,46 @@ class KernelModel:
                 "end": zones[-1]["end"] if zones else 0, "total": int(f["total_"]),
                 "offset": offset}
 
+    def frame_refs(self):
+        """The copy-on-write reference counts (mm::FrameRefs, g_frames.refs_; frame_refs.h):
+        {first, frames, pages: the physical address of each page of counts}, or None when the
+        kernel keeps none (no COW fork: the table was never sized)."""
+        f = self._frames
+        if f is None or not has_field(f, "refs_"):
+            return None
+        refs = f["refs_"]
+        frames = int(refs["npages_"])
+        if frames == 0:
+            return None
+        per_page = 4096 // int(refs["leaves_"][0].type.target().sizeof)
+        offset = int(f["offset_"])
+        pages = [int(refs["leaves_"][i]) - offset for i in range(-(-frames // per_page))]
+        return {"first": int(refs["first_"]), "frames": frames, "per_page": per_page,
+                "pages": pages}
+
+    def scheduler_stacks(self):
+        """Kernel addresses inside the stack each hart's scheduler runs on: the sp that Cpu::context
+        saved when the hart last switched to a process, else (it never has) the hart's live sp.
+        One page each; on RISC-V they lie in the kernel image (entry.S), on x86 the other CPUs'
+        come from the frame allocator at boot (start_others)."""
+        if self._cpus is None:
+            return []
+        lo, hi = self._cpus.type.strip_typedefs().range()
+        live = {t.num - 1: t for t in gdb.selected_inferior().threads()}
+        out = []
+        for hart in range(lo, hi + 1):
+            sp = int(self._cpus[hart]["context"]["sp"])
+            if sp == 0 and hart in live:
+                current = gdb.selected_thread()
+                live[hart].switch()
+                try:
+                    sp = int(gdb.parse_and_eval("$sp")) & ((1 << 64) - 1)
+                finally:
+                    current.switch()
+            if sp != 0:
+                out.append(sp)
+        return out
+
     def symbol_address(self, name):
         v = lookup(name)
         if v is None:
@@ -564,6 +607,10 @@ def human(n):
     return "%d B" % n
 
 
+def page_down(n, page=4096):
+    return n // page * page
+
+
 def page_up(n, page=4096):
     return (n + page - 1) // page * page
 
@@ -627,14 +674,40 @@ def layout_of(fmt, mem, info):
     trapframe = fmt.max_va - 2 * 4096
     trampoline = fmt.max_va - 4096
     usyscall = fmt.max_va - 3 * 4096  # the 2024 lab's page (kernel/memlayout.h), if the kernel has it
-    listed = {r["start"] for r in regions}
     for va, pte in sorted(top.items()):
-        if va in listed:
-            continue  # a region of the list already (the usyscall page)
+        if any(r["start"] <= va < r["start"] + r["size"] for r in regions):
+            continue  # in a region of the list already (a mapping, the usyscall page)
         k = {trapframe: "trapframe", trampoline: "trampoline", usyscall: "usyscall"}.get(va, "other")
         regions.append({"start": va, "size": pte.span, "kind": k, "perm": pte.perm_string(),
                         "pages": 1})
     return regions
+
+
+# --------------------------------------------------------------------------------------------
+# Frame reference counts
+
+
+class FrameOwners:
+    """How many address spaces share a frame copy-on-write, as the kernel counts them (FrameRefs:
+    the references beyond the first, one 32-bit word per frame; MAP_SHARED pages are counted apart,
+    in kernel/proc/mmap.cc). Each page of counts is read once."""
+
+    def __init__(self, refs, mem):
+        self.refs = refs
+        self.mem = mem
+        self.pages = {}
+
+    def owners(self, pa):
+        """1 + the extra references of frame pa, or None if the kernel does not count it."""
+        r = self.refs
+        if r is None or not r["first"] <= pa < r["first"] + r["frames"] * 4096:
+            return None
+        i = (pa - r["first"]) // 4096
+        page, word = divmod(i, r["per_page"])
+        if page not in self.pages:
+            self.pages[page] = struct.unpack("<%dI" % r["per_page"],
+                                             self.mem.read(r["pages"][page], 4096))
+        return 1 + self.pages[page][word]
 
 
 # --------------------------------------------------------------------------------------------
@@ -665,14 +738,23 @@ def free_report(model, fmt, mem, walk=False):
         rep["walked"] = n
     claimed = {}  # frame -> first holder
 
-    def hold(what, frames):
+    def hold(what, frames, optional=False):
         frames = [a for a in frames if f["start"] <= a < f["end"]]
+        if optional and not frames:
+            return  # none of the allocator's: not worth a line
         new = [a for a in frames if a not in claimed]
         for a in new:
             claimed[a] = what
         rep["held"].append({"what": what, "frames": len(set(frames)), "new": len(set(new))})
 
     hold("frame allocator: metadata", [a for z in f["zones"] for a in range(z["meta"], z["start"], 4096)])
+    refs = model.frame_refs()
+    rep["refs"] = None
+    if refs is not None:
+        # Taken from the allocator at boot for copy-on-write fork and kept for good.
+        hold("frame refcounts", refs["pages"])
+        rep["refs"] = {"frames": refs["frames"], "per_page": refs["per_page"],
+                       "pages": len(refs["pages"])}
     kroot = model.kernel_root()
     if kroot is not None:
         hold("kernel page table: tables", table_pages(fmt, mem, kroot))
@@ -681,16 +763,20 @@ def free_report(model, fmt, mem, walk=False):
         stacks = [pte.pa for va, pte in leaves(fmt, mem, kroot)
                   if va != pte.pa + mem.offset and f["start"] <= pte.pa < f["end"]]
         hold("kernel stacks", stacks)
+    hold("scheduler stacks", [page_down(sp) - f["offset"] for sp in model.scheduler_stacks()],
+         optional=True)
     for p in model.procs():
         m = p.mem
         who = "pid %d %s" % (p.pid, p.name)
         if m["trapframe"]:
-            hold(who + ": trapframe", [m["trapframe"]])
+            # Proc::trapframe is a kernel address: the frame's direct-map address.
+            hold(who + ": trapframe", [m["trapframe"] - f["offset"]])
         if m["root"] is not None:
             hold(who + ": user tables", table_pages(fmt, mem, m["root"]))
-            # A superpage leaf holds every 4 KiB frame of its span.
+            # Every leaf below the trapframe: the heap and what lies below it, the mappings above
+            # it, the usyscall page. A superpage leaf holds every 4 KiB frame of its span.
             hold(who + ": user pages", [pte.pa + off for va, pte in leaves(fmt, mem, m["root"])
-                                        if va < page_up(m["size"])
+                                        if va < fmt.user_pages_end
                                         for off in range(0, pte.span if pte.superpage else 4096, 4096)])
         if m["kernel_root"] is not None:
             hold(who + ": kernel tables", table_pages(fmt, mem, m["kernel_root"]))
@@ -958,6 +1044,9 @@ class FreeCommand(gdb.Command):
                 rep["walked"], " (matches)" if rep["walked"] == rep["free"] else " (MISMATCH)"))
         if "walk_error" in rep:
             print("free list: " + rep["walk_error"])
+        if rep["refs"] is not None:
+            print("frame refcounts: %d pages, one per %d frames, for %d frames" % (
+                rep["refs"]["pages"], rep["refs"]["per_page"], rep["refs"]["frames"]))
         print("held by:")
         for h in rep["held"]:
             shared = h["frames"] - h["new"]
@@ -970,9 +1059,11 @@ class FreeCommand(gdb.Command):
 # JSON for the viewer
 
 
-def tree_json(fmt, mem, root, level=None, depth=0, lent=None):
-    """{pa, level, entries:[{i, va, pte, pa, flags, leaf, span, borrowed, cow, child}]}. Borrowed
-    subtrees are not descended: their entry names the lender's table (lent, filled by the caller)."""
+def tree_json(fmt, mem, root, level=None, depth=0, owners=None):
+    """{pa, level, entries:[{i, pte, pa, flags, leaf, level, borrowed, cow, super, owners,
+    child}]}. owners (a FrameOwners): on each leaf, FrameRefs' count of its frame's owners (the
+    first frame of a superpage), when the kernel keeps counts. Borrowed subtrees are not
+    descended: the viewer finds the lender's table by the entry's pa."""
     level = fmt.levels - 1 if level is None else level
     node = {"pa": "0x%x" % root, "level": level, "entries": []}
     for i, raw in enumerate(mem.table(fmt, root)):
@@ -987,8 +1078,12 @@ def tree_json(fmt, mem, root, level=None, depth=0, lent=None):
             e["cow"] = True
         if pte.superpage:
             e["super"] = True
+        if pte.leaf and owners is not None:
+            n = owners.owners(pte.pa)
+            if n is not None:
+                e["owners"] = n
         if not pte.leaf and level > 0 and not pte.borrowed:
-            e["child"] = tree_json(fmt, mem, pte.pa, level - 1, depth + 1)
+            e["child"] = tree_json(fmt, mem, pte.pa, level - 1, depth + 1, owners)
         node["entries"].append(e)
     return node
 
@@ -997,6 +1092,7 @@ def dump(session, walk_free=False):
     fmt, model, mem = session.fmt, session.model, session.mem
     out = {"format": fmt.name, "levels": fmt.levels, "index_bits": fmt.index_bits,
            "max_va": "0x%x" % fmt.max_va, "page_size": 4096, "procs": [], "kernel": None}
+    owners = FrameOwners(model.frame_refs(), mem)
     kroot = model.kernel_root()
     if kroot is not None:
         out["kernel"] = {"root": "0x%x" % kroot, "tree": tree_json(fmt, mem, kroot)}
@@ -1008,13 +1104,14 @@ def dump(session, walk_free=False):
              "trapframe": "0x%x" % m["trapframe"] if m["trapframe"] else None,
              "regions_source": "region list" if m["regions"] is not None else "inferred"}
         if m["root"] is not None:
-            e["tree"] = tree_json(fmt, mem, m["root"])
+            e["tree"] = tree_json(fmt, mem, m["root"], owners=owners)
             e["layout"] = [dict(r, start="0x%x" % r["start"]) for r in layout_of(fmt, mem, p)]
         if m["kernel_root"] is not None:
             e["kernel_tree"] = tree_json(fmt, mem, m["kernel_root"])
         out["procs"].append(e)
     rep = free_report(model, fmt, mem, walk=walk_free)
-    out["free"] = {k: rep[k] for k in ("total", "free", "walked", "accounted", "other", "held")}
+    out["free"] = {k: rep[k] for k in ("total", "free", "walked", "accounted", "other", "held",
+                                       "refs")}
     return out
 
 

@@ -19,7 +19,7 @@ import build  # noqa: E402
 
 # file, element id, window size
 FIGURES = [
-    ("process-layout-and-tree.png", "proc-{child}", (1100, 560)),
+    ("process-layout-and-tree.png", "proc-{child}", (1100, 650)),
     ("user-and-kernel-tables.png", "compare", (1300, 620)),
     ("kernel-layout.png", "kernel-section", (1100, 170)),
 ]
@@ -37,8 +37,10 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         page = os.path.join(tmp, "index.html")
         data = build.build(a.json, page)
-        # The forked child with the largest heap shows most.
-        child = max((q for q in data["procs"] if q["name"] == "pgtbltest"), key=lambda q: q["size"])
+        # vmview's forked child shows most: COW heap pages, the superpage, both mappings.
+        want = data.get("workload", {}).get("child")
+        child = next((q for q in data["procs"] if q["pid"] == want), None) or \
+            max(data["procs"], key=lambda q: q["size"])
         for name, element, (w, h) in FIGURES:
             out = os.path.join(os.path.abspath(a.out), name)
             url = "file://%s?figure=%s" % (page, element.format(child=child["pid"]))
