@@ -105,7 +105,7 @@ gdb:
 		-ex 'source tools/gdb/pagoda.py' -ex 'target remote localhost:26000'
 endif
 
-# The page-table viewer: boot, run `pgtbltest kstacks`, capture every process's tables through the
+# The page-table viewer: boot, run `vmview` (user/vmview.cc), capture every process's tables through the
 # gdb extension (build/view/capture.json) and draw them in build/view/index.html, one file with no
 # network. JSON=FILE draws a saved capture instead, without booting.
 VIEW := build/view
