@@ -8,7 +8,7 @@ operation go, function by function, counted by QEMU itself.
 How: QEMU runs with deterministic time (-icount shift=0,sleep=off, 1 hart) and logs every
 translated block (`-d in_asm`, which gives each block's instructions) from boot; once the shell is
 up, its monitor switches on `exec,nochain` (one log line per block executed, chaining off so that
-none is skipped) for the run of `vmbench -q BENCH` and off again. The window is what lies between
+none is skipped) for the run of `vmbench -q BENCH` (--full: without -q) and off again. The window is what lies between
 the first and the last execution of the user function --window (e.g. the getpid stub): the
 benchmark's own loop, timer interrupts included, without exec, the shell or the warm-up. Each
 executed block's instruction count goes to the function it starts in (the kernel's symbols as
@@ -106,7 +106,8 @@ def run(args, log, sock):
     with Qemu(qargs) as q:
         q.boot(timeout=args.timeout)
         monitor(sock, "log in_asm,exec,nochain")
-        out = q.run(f"vmbench -q {args.bench}", timeout=args.timeout)
+        quick = "-q " if args.quick else ""
+        out = q.run(f"vmbench {quick}{args.bench}", timeout=args.timeout)
         monitor(sock, "log in_asm,nochain")
         q.halt()
     m = re.search(r"BENCH name=%s ticks_per_op=([0-9.]+)" % re.escape(args.bench), out)
@@ -173,6 +174,8 @@ def main():
     p.add_argument("--window", default="getpid",
                    help="user function whose first and last run bound the window; one op per run")
     p.add_argument("--top", type=int, default=25)
+    p.add_argument("--full", dest="quick", action="store_false",
+                   help="vmbench's full iteration counts (default: -q, an eighth of them)")
     p.add_argument("--timeout", type=float, default=600)
     p.add_argument("--out", help="also write the table here (Markdown)")
     a = p.parse_args()
