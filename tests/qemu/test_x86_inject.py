@@ -11,4 +11,4 @@ import test_inject
 SUITES = ["proctests", "fstests", "copytests", "vmtests", "faulttests", "grindtests", "pipetests"]
 
 if __name__ == "__main__":
-    test_inject.main(SUITES, min_injected=20, suite_timeout=900)
+    test_inject.main(SUITES, min_injected=12, suite_timeout=900)
