@@ -19,10 +19,9 @@ import os
 import re
 import shutil
 import struct
-import sys
 import tempfile
 
-from harness import Qemu, TestFailure, check, free_pages, parse_args
+from harness import Qemu, check, free_pages, main_guard
 from test_crash import disk_format, find_fsck, log_header_count, run_fsck
 
 P = 3000  # about 4.6% of block and inode allocations fail
@@ -66,12 +65,10 @@ def check_image(fsck, image, fmt, what):
     return out
 
 
-def main():
-    args = parse_args()
+def run(args):
     fmt = disk_format(args)
     fsck = find_fsck(args)
-    tmp = tempfile.mkdtemp(prefix="pagoda-fsfail-")
-    try:
+    with tempfile.TemporaryDirectory(prefix="pagoda-fsfail-") as tmp:
         image = os.path.join(tmp, "fs.img")
         shutil.copyfile(args.fs, image)
         # The baseline is the image after one plain boot: init makes the console's device node.
@@ -110,12 +107,10 @@ def main():
         check_image(fsck, image, fmt, "after fstests -fsfail")
         print(f"fstests -fsfail: {hit} subtests failed under injection; free (blocks, inodes) "
               f"{free_counts(image, fmt)}", flush=True)
-    except TestFailure as e:
-        print(str(e), file=sys.stderr)
-        sys.exit(1)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("PASS")
+
+
+def main():
+    main_guard(run)  # also test_x86_fsfail.py's
 
 
 if __name__ == "__main__":

@@ -30,6 +30,19 @@ short nlink_of(const char* path) {
   return st.nlink;
 }
 
+// After a failed call that would have made path: no such name, and counted's links as they were.
+void check_not_made(const char* path, const char* counted, short links) {
+  struct stat st;
+  CHECK(stat(path, &st) < 0, "a failed call left ", path);
+  CHECK_EQ(nlink_of(counted), links);
+}
+
+// After the call that made path: counted has the one link more, and path goes again.
+void remove_made(const char* path, const char* counted, short links) {
+  CHECK_EQ(nlink_of(counted), links + 1);
+  CHECK_EQ(unlink(path), 0);
+}
+
 // The name of /ffc's ith link to /ffc/base.
 const char* link_name(int i) {
   static char name[] = "/ffc/l00";
@@ -95,11 +108,7 @@ void create_every_point() {
           if (fd >= 0) close(fd);
           return fd;
         },
-        [&] {
-          struct stat st;
-          CHECK(stat("/ffc/new", &st) < 0, "a failed create left its name");
-          CHECK_EQ(nlink_of("/ffc"), dir_links);
-        },
+        [&] { check_not_made("/ffc/new", "/ffc", dir_links); },
         [] { CHECK_EQ(unlink("/ffc/new"), 0); });
     CHECK(points >= 1, "create allocated no ", target_name(target));
   }
@@ -112,15 +121,8 @@ void mkdir_every_point() {
     const short dir_links = nlink_of("/ffc");
     int points = sweep(
         "mkdir", target, [] { return mkdir("/ffc/sub"); },
-        [&] {
-          struct stat st;
-          CHECK(stat("/ffc/sub", &st) < 0, "a failed mkdir left its name");
-          CHECK_EQ(nlink_of("/ffc"), dir_links);
-        },
-        [&] {
-          CHECK_EQ(nlink_of("/ffc"), dir_links + 1);
-          CHECK_EQ(unlink("/ffc/sub"), 0);
-        });
+        [&] { check_not_made("/ffc/sub", "/ffc", dir_links); },
+        [&] { remove_made("/ffc/sub", "/ffc", dir_links); });
     // The new directory's own block and the parent's next block.
     CHECK(points >= (target == ALLOCFAIL_BLOCKS ? 2 : 1), "mkdir: ", points, " points");
   }
@@ -132,15 +134,8 @@ void link_every_point() {
   const short base_links = nlink_of("/ffc/base");
   int points = sweep(
       "link", ALLOCFAIL_BLOCKS, [] { return link("/ffc/base", "/ffc/new"); },
-      [&] {
-        struct stat st;
-        CHECK(stat("/ffc/new", &st) < 0, "a failed link left its name");
-        CHECK_EQ(nlink_of("/ffc/base"), base_links);
-      },
-      [&] {
-        CHECK_EQ(nlink_of("/ffc/base"), base_links + 1);
-        CHECK_EQ(unlink("/ffc/new"), 0);
-      });
+      [&] { check_not_made("/ffc/new", "/ffc/base", base_links); },
+      [&] { remove_made("/ffc/new", "/ffc/base", base_links); });
   CHECK(points >= 1, "link allocated no block");
   remove_full_dir();
 }
