@@ -6,8 +6,8 @@
 #include "kernel/fs/inode.h"
 
 #include "kernel/fs/block_alloc.h"
-#include "kernel/fs/fs_faults.h"
 #include "kernel/fs/buf.h"
+#include "kernel/fs/fs_faults.h"
 #include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/panic.h"

@@ -204,13 +204,13 @@ int64_t sys_allocfail() {
       plan = mm::FaultPlan::all();
       break;
     case ALLOCFAIL_COUNT:
-      if (target == ALLOCFAIL_FRAMES) return static_cast<int64_t>(kernel_memory().injected_faults());
+      if (target == ALLOCFAIL_FRAMES)
+        return static_cast<int64_t>(kernel_memory().injected_faults());
       return static_cast<int64_t>(fs_injected_faults(fs_allocator(target)));
     default:
       return -1;
   }
-  if (target == ALLOCFAIL_FRAMES)
-    return static_cast<int64_t>(kernel_memory().set_fault_plan(plan));
+  if (target == ALLOCFAIL_FRAMES) return static_cast<int64_t>(kernel_memory().set_fault_plan(plan));
   return static_cast<int64_t>(set_fs_fault_plan(fs_allocator(target), plan));
 }
 

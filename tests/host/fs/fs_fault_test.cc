@@ -93,7 +93,8 @@ TEST_F(FsFaultTest, CreateAndMkdirAtEveryPoint) {
 
     mount(make_image());
     fill_root_block();
-    points = sweep(which, [&] { return mkdir("sub"); }, [&] { ASSERT_EQ(unlink("sub"), 0); });
+    points = sweep(
+        which, [&] { return mkdir("sub"); }, [&] { ASSERT_EQ(unlink("sub"), 0); });
     EXPECT_EQ(points, which == FsAllocator::kBlocks ? 2 : 1);  // its own block, the root's
     EXPECT_TRUE(fsck_problems().empty());
   }
