@@ -16,7 +16,6 @@ using namespace utest;
 constexpr char kSelf[] = "/failtests";
 constexpr char kProbe[] = "-exec-probe";
 constexpr char kQuiet[] = "-exit";  // exits 0 at once, leaving the injection plan alone
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 
 // Exit codes of the exec probe's child.
 constexpr int kExecOk = 0;       // exec succeeded, no fault reached (from the new image)
