@@ -120,6 +120,9 @@ class KernelMirror final : public MappingObserver {
       panic("KernelMirror: unmirror of 0x%lx (+0x%lx): not mirrored",
             static_cast<unsigned long>(va.value()), static_cast<unsigned long>(size));
     }
+    // A mirror reaching far up (to the usyscall page) would otherwise keep the tables of every
+    // sparse range ever touched, e.g. a lazy 1 GiB heap after it shrinks.
+    table_.prune_empty_tables(va, size);
     // The frames are freed right after this returns: no stale translation may survive.
     if (loaded()) Mmu::flush();
   }

@@ -30,10 +30,11 @@ static_assert(p2v(kKernBase) % kRootEntrySpan == 0, "so does its direct map");
 inline constexpr mm::Perm kKernelRx = mm::Perm::kRead | mm::Perm::kExec;
 
 // The kernel is all in the upper half (memlayout.h), so a per-process table's mirror of user
-// pages may cover the whole lower half below the trapframe and the trampoline. The 2020 lab's
+// pages may cover the whole lower half below the usyscall page, the trapframe and the
+// trampoline (which the kernel maps itself, not as mirrored user pages). The 2020 lab's
 // kernel keeps its own rule instead, which its grader checks: user memory below the PLIC's
 // address, where xv6 maps the PLIC in the per-process table (kLabUserMirrorLimit).
-inline constexpr uint64_t kUserMirrorLimit = kTrapframe;
+inline constexpr uint64_t kUserMirrorLimit = kUsyscall;
 inline constexpr uint64_t kLabUserMirrorLimit = kPlic;
 static_assert(kUserMirrorLimit <= kTrampoline && kLabUserMirrorLimit <= kUserMirrorLimit);
 
