@@ -66,8 +66,8 @@ mm::MapStatus map_kernel(Table& t) {
   return {};
 }
 
-// The kernel part of a per-process kernel table: the devices S mode uses, each with its own
-// tables here (the test device and CLINT share their root entry, so it cannot be borrowed);
+// The kernel part of a per-process kernel table: the devices S mode uses (the PLIC in 2 MiB
+// leaves), each with its own tables here (the test device and CLINT share their root entry, so it cannot be borrowed);
 // kernel text and all of RAM as the global table's subtrees, shared and never freed through here;
 // the trampoline; and the one kernel stack at kstack_va, nobody else's (the kernel stacks' root
 // entry is this table's own).
@@ -76,7 +76,15 @@ mm::MapStatus map_process_kernel(Table& t, const Table& global, uint64_t kstack_
   using mm::map_named;
   auto kstack_pa = global.translate(mm::VirtAddr(kstack_va));
   if (!kstack_pa.ok()) panic("map_process_kernel: no kernel stack at 0x%lx", kstack_va);
-  PAGODA_TRY(map_named(t, p2v(kPlic), kPlicSize, kPlic, kKernelRw, "PLIC"));
+  // The PLIC's 4 MiB as two 2 MiB leaves: built at every fork and exec, 1024 4 KiB leaves were
+  // most of a small fork's cost in this design (issue 13).
+  constexpr uint64_t kSuperpageSize = Table::kSuperpageSize;
+  static_assert(kPlic % kSuperpageSize == 0 && kPlicSize % kSuperpageSize == 0);
+  for (uint64_t off = 0; off < kPlicSize; off += kSuperpageSize) {
+    const Status mapped = t.map_superpage(mm::VirtAddr(p2v(kPlic + off)), mm::PhysAddr(kPlic + off),
+                                          kKernelRw);
+    if (!mapped.ok()) return mm::MapError{mapped.error(), mm::VirtAddr(p2v(kPlic + off)), "PLIC"};
+  }
   PAGODA_TRY(map_named(t, p2v(kUart0), kPageSize, kUart0, kKernelRw, "UART"));
   PAGODA_TRY(map_named(t, p2v(kVirtio0), kPageSize, kVirtio0, kKernelRw, "virtio"));
   // One root entry per GiB of RAM (Sv39 level 2): more than one from -m 1025M up.
