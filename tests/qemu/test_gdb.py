@@ -40,11 +40,14 @@ COW_LABS = ("default", "cow")
 # RISC-V: the kernel direct-maps RAM at PA + this (kernel/arch/riscv/arch_impl.h kDirectMapOffset).
 DIRECT_MAP = 0xffffffc000000000
 
+
 def frame_refcount_pages(kernel_elf, boot):
     """The pages of frame counts the kernel allocated, from its image's end and the RAM line."""
     m = re.search(r"pagoda: RAM 0x[0-9a-f]+-0x([0-9a-f]+)", boot)
     check(m is not None, "the boot line with the RAM range", boot)
-    first = (symbol(kernel_elf, "end") + 4095) // 4096 * 4096
+    end = symbol(kernel_elf, "end")
+    end = end - DIRECT_MAP if end >= DIRECT_MAP else end  # the kernel's end as a physical address
+    first = (end + 4095) // 4096 * 4096
     frames = (int(m.group(1), 16) - first) // 4096
     return -(-frames // 1024), frames
 
