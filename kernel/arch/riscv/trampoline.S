@@ -50,6 +50,7 @@ uservec:
         ld tp, 32(a0)       # kernel_hartid
         ld t0, 16(a0)       # kernel_trap: usertrap()
         ld t1, 0(a0)        # kernel_satp
+        ld a0, 288(a0)      # kernel_frame: usertrap's argument (the frame's kernel address)
 
         # Finish user memory accesses before switching (priv spec 4.2.1), then flush stale entries.
         sfence.vma zero, zero

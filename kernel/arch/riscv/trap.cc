@@ -77,12 +77,14 @@ void trap_init_hart() {
 }
 
 // From uservec in the trampoline, on the process's kernel stack. xv6: usertrap
-extern "C" [[noreturn]] void usertrap() {
+// frame is the process's trapframe at its kernel address (TrapFrame::kernel_frame, which
+// usertrapret keeps current): no lookup of the current process on the way in.
+extern "C" [[noreturn]] void usertrap(arch::TrapFrame* frame_ptr) {
   if ((riscv::r_sstatus() & riscv::kSstatusSpp) != 0) panic("usertrap: not from user mode");
   // Traps in the kernel go to kerneltrap from now on.
   riscv::w_stvec(reinterpret_cast<uint64_t>(&kernelvec));
 
-  arch::TrapFrame& frame = trap::current_frame();
+  arch::TrapFrame& frame = *frame_ptr;
   frame.epc = riscv::r_sepc();
   uint64_t scause = riscv::r_scause();
   DevIntr which = DevIntr::kNone;
@@ -121,6 +123,7 @@ void usertrapret() {
   ret.frame->kernel_sp = ret.kernel_sp;
   ret.frame->kernel_trap = reinterpret_cast<uint64_t>(&usertrap);
   ret.frame->kernel_hartid = riscv::r_tp();
+  ret.frame->kernel_frame = reinterpret_cast<uint64_t>(ret.frame);
 
   // sret to user mode with interrupts on.
   uint64_t x = riscv::r_sstatus();

@@ -44,9 +44,11 @@ struct TrapFrame {
   /* 264 */ uint64_t t4;
   /* 272 */ uint64_t t5;
   /* 280 */ uint64_t t6;
+  /* 288 */ uint64_t kernel_frame;   // this frame's kernel address: uservec hands it to usertrap()
 };
 static_assert(offsetof(TrapFrame, a0) == 112);
 static_assert(offsetof(TrapFrame, t6) == 280);
+static_assert(offsetof(TrapFrame, kernel_frame) == 288);
 
 // Callee-saved registers for kernel context switches. Offsets are used by swtch.S.
 struct Context {
