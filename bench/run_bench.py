@@ -373,7 +373,8 @@ def judge(name, design, summary):
     noisy = max(s["spread_pct"], base["spread_pct"]) > NOISY_SPREAD_PCT
     if noisy and s["min"] <= base["max"]:
         return "met within the noise (disk-bound)"
-    return f"**not met** (+{(s['mean'] / base['mean'] - 1) * 100:.2f}%)"
+    return f"**not met** (+{(s['mean'] / base['mean'] - 1) * 100:.2f}%" + \
+        (", disk-bound)" if noisy else ")")
 
 
 def figure_cell(name, design, summary):
@@ -391,7 +392,7 @@ def figure_cell(name, design, summary):
 def goal_table(records, summary, designs):
     """Benchmark × design, each figure beside its goal and whether it meets it."""
     names = bench_order(records)
-    head = ["benchmark", "goal"]
+    head = ["benchmark", "goal (ticks/op)"]
     for d in designs:
         head += [d, "goal met?"]
     lines = ["| " + " | ".join(head) + " |",
