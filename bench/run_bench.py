@@ -48,15 +48,11 @@ BENCH_RE = re.compile(r"^BENCH name=(\S+) (?:ticks_per_op=([0-9.]+) iters=(\d+) 
                       re.MULTILINE)
 # vmbench's benchmarks, one shell command per group (file_read_200kib reports the read half of
 # file_write_200kib's rounds, so the two run in one process).
-GROUPS = [["clock_insn_loop"], ["getpid"], ["fork_exit_wait"], ["fork_exit_wait_4mib"], ["exec"], ["sbrk_touch_4mib"],
-          ["sbrk_touch_4mib_aligned"],
+GROUPS = [["clock_insn_loop"], ["getpid"], ["fork_exit_wait"], ["fork_exit_wait_4mib"], ["exec"],
+          ["sbrk_touch_4mib"], ["sbrk_touch_4mib_aligned"],
           ["pipe_4mib_512b"], ["file_write_200kib", "file_read_200kib"], ["copyin_write_4kib"],
           ["lazy_sbrk_1gib_touch64"], ["page_fault_zero_4kib"],
           ["file_read_once_200kib", "file_mmap_once_200kib"]]
-# The kernel each design label boots with, when it is not one of the default kernel's designs: the
-# eager profile (no lazy sbrk, no COW) that the demand-paging figures are compared with.
-DESIGN_KPT = {"per-process": "per-process", "global": "global", "pgtbl2020": "per-process",
-              "x86": "x86"}
 # The goals of issue 13, in ticks of 100 ns of virtual time per operation (RISC-V `time` ticks; an
 # x86 figure is converted with CLOCK_NS before it is compared). A benchmark not listed here has the
 # goal "at or below its baseline" (no regression), checkable when the run has a baseline kernel of
@@ -414,8 +410,8 @@ def spread_table(records, summary, designs):
             s = summary.get(d, {}).get(name)
             if s and "mean" in s:
                 n = len(s["values"])
-                row.append(f"{s['spread_pct']:.2f}% ({fmt_ticks(s['min'])}–{fmt_ticks(s['max'])}, "
-                           f"{n} run{'s' if n != 1 else ''})")
+                span = f"{fmt_ticks(s['min'])}–{fmt_ticks(s['max'])}"
+                row.append(f"{s['spread_pct']:.2f}% ({span}, {n} run{'s' if n != 1 else ''})")
             else:
                 row.append("—")
         lines.append("| " + " | ".join(row) + " |")
@@ -579,9 +575,9 @@ def render_markdown(meta, records, summary, designs, missing, host):
         if sp:
             L += sp + [""]
         L.append("Operations: `clock_insn_loop` = 1,000 instructions of a countdown loop (the "
-                 "clock's calibration); `getpid` round trip; `fork_exit_wait` of the small vmbench process; "
-                 "`fork_exit_wait_4mib` the same after the parent grew by 4 MiB and touched every "
-                 "page; `exec` of `nop` (per exec, fork cost subtracted); `sbrk_touch_4mib` = "
+                 "clock's calibration); `getpid` round trip; `fork_exit_wait` of the small "
+                 "vmbench process; `fork_exit_wait_4mib` the same after the parent grew by 4 MiB "
+                 "and touched every page; `exec` of `nop` (per exec, fork cost subtracted); `sbrk_touch_4mib` = "
                  "sbrk(+4 MiB), touch every page, sbrk(−4 MiB); `pipe_4mib_512b` = 4 MiB through a "
                  "pipe in 512-byte writes to a reader child; `file_write_200kib` / "
                  "`file_read_200kib` = create+write / read back a 200 KiB file; "
@@ -689,7 +685,8 @@ def parse_baselines(args):
 
 def print_run(rec):
     status = "ok" if rec["ok"] else f"FAILED: {rec['error'] or 'no figures'}"
-    print(f"bench: {rec['design']} run {rec['run']}: {status} ({rec['wall_seconds']} s)", flush=True)
+    print(f"bench: {rec['design']} run {rec['run']}: {status} ({rec['wall_seconds']} s)",
+          flush=True)
     for name, b in rec["benchmarks"].items():
         print(f"    {name}: {b.get('ticks_per_op', 'error: ' + str(b.get('error')))}")
 
