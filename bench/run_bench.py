@@ -5,8 +5,8 @@ Guest benchmarks: boots each kernel page-table design (RISC-V per-process and gl
 lab kernel, the x86 kernel, and any --baseline kernels of an older revision) under QEMU with
 `-icount shift=0,sleep=off` (virtual time advances with instructions, so figures repeat run to run)
 on one hart, runs `vmbench` at the shell, then `halt`. Each design is run --runs times, each time on
-a fresh private copy of its fs.img. Every figure is printed beside its goal (GOALS) and, for a design
-with a baseline, beside the baseline's figure. Host micro-benchmarks: runs the Google Benchmark
+a fresh private copy of its fs.img. Every figure is printed beside its goal (GOALS) and, for a
+design with a baseline, beside the baseline's figure. Host micro-benchmarks: runs the Google Benchmark
 binary of the page-table core if it exists.
 
 Not a test: nothing here passes or fails on a figure. A missing kernel or binary is reported in the
@@ -577,7 +577,8 @@ def render_markdown(meta, records, summary, designs, missing, host):
         L.append("Operations: `clock_insn_loop` = 1,000 instructions of a countdown loop (the "
                  "clock's calibration); `getpid` round trip; `fork_exit_wait` of the small "
                  "vmbench process; `fork_exit_wait_4mib` the same after the parent grew by 4 MiB "
-                 "and touched every page; `exec` of `nop` (per exec, fork cost subtracted); `sbrk_touch_4mib` = "
+                 "and touched every page; `exec` of `nop` (per exec, fork cost subtracted); "
+                 "`sbrk_touch_4mib` = "
                  "sbrk(+4 MiB), touch every page, sbrk(−4 MiB); `pipe_4mib_512b` = 4 MiB through a "
                  "pipe in 512-byte writes to a reader child; `file_write_200kib` / "
                  "`file_read_200kib` = create+write / read back a 200 KiB file; "
@@ -694,7 +695,8 @@ def print_run(rec):
 def main():
     args = parse_args()
     specs = {
-        "per-process": {"kernel": args.kernel, "fs": args.fs, "arch": "riscv", "kpt": "per-process"},
+        "per-process": {"kernel": args.kernel, "fs": args.fs, "arch": "riscv",
+                        "kpt": "per-process"},
         "global": {"kernel": args.kernel_global, "fs": args.fs, "arch": "riscv", "kpt": "global"},
         "pgtbl2020": {"kernel": args.kernel_eager, "fs": args.fs, "arch": "riscv",
                       "kpt": "per-process"},
@@ -724,8 +726,9 @@ def main():
         "kernels": {d: specs[d] for d in designs if d in specs},
     }
     os.makedirs(args.out, exist_ok=True)
-    if all(specs[d]["kernel"] and os.path.exists(specs[d]["kernel"]) for d in ("per-process", "global")):
-        hashes = [loaded_image_hash(specs[d]["kernel"]) for d in ("per-process", "global")]
+    riscv_designs = ("per-process", "global")
+    if all(specs[d]["kernel"] and os.path.exists(specs[d]["kernel"]) for d in riscv_designs):
+        hashes = [loaded_image_hash(specs[d]["kernel"]) for d in riscv_designs]
         meta["same_code"] = hashes[0] is not None and hashes[0] == hashes[1]
 
     missing = {}
