@@ -6,8 +6,8 @@ lab kernel, the x86 kernel, and any --baseline kernels of an older revision) und
 `-icount shift=0,sleep=off` (virtual time advances with instructions, so figures repeat run to run)
 on one hart, runs `vmbench` at the shell, then `halt`. Each design is run --runs times, each time on
 a fresh private copy of its fs.img. Every figure is printed beside its goal (GOALS) and, for a
-design with a baseline, beside the baseline's figure. Host micro-benchmarks: runs the Google Benchmark
-binary of the page-table core if it exists.
+design with a baseline, beside the baseline's figure. Host micro-benchmarks: runs the Google
+Benchmark binary of the page-table core if it exists.
 
 Not a test: nothing here passes or fails on a figure. A missing kernel or binary is reported in the
 output; the exit status is 1 only if no guest run produced figures.
