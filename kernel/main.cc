@@ -21,11 +21,12 @@ constinit bool g_started = false;  // hart 0 finished the shared set-up
 constinit int g_harts_up = 0;      // harts that have paging on
 
 // The device tree QEMU passed, if a1 pointed into RAM (QEMU puts it near the top of RAM, below
-// 3 GiB; how far RAM goes is what we are about to read from it), or nullptr.
+// 3 GiB; how far RAM goes is what we are about to read from it), or nullptr. a1 is physical: the
+// tree is read through the direct map (the boot table maps all of kRamTopMax).
 const void* boot_fdt() {
   const uint64_t fdt = g_boot_fdt;
   if (fdt < riscv::kKernBase || fdt >= riscv::kRamTopMax || fdt % 8 != 0) return nullptr;
-  return reinterpret_cast<const void*>(fdt);
+  return reinterpret_cast<const void*>(riscv::p2v(fdt));
 }
 
 // How many harts QEMU gave us, from the device tree.

@@ -10,7 +10,8 @@
 //   Kernel tables map_kernel(table) (the global table's devices, text, RAM, trampoline; a
 //               mm::MapStatus naming the range that failed), map_process_kernel(table, global,
 //               kstack) and check_process_kernel_map(table, global, kstack) (the kernel part of a
-//               per-process kernel table), kUserMirrorLimit (user memory ends below it)
+//               per-process kernel table), kUserMirrorLimit (user memory ends below it),
+//               kLabUserMirrorLimit (the same for the 2020 lab's kernel, whose grader checks it)
 //   Traps       TrapFrame, usertrapret() (enter user mode), trap_init_hart()
 //   System calls syscall_number(tf), syscall_arg(tf, n) (in registers), or with
 //               kSyscallArgsOnStack the user address syscall_arg_address(tf, n) to read it from,

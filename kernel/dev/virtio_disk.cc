@@ -4,6 +4,7 @@
 // used-ring interrupt says its request is done.
 #include "kernel/dev/virtio_disk.h"
 
+#include "kernel/arch/arch.h"
 #include "kernel/dev/disk_buffer.h"
 #include "kernel/dev/virtio.h"
 #include "kernel/fs.h"
@@ -17,17 +18,19 @@ namespace {
 
 using namespace virtio;
 
-constexpr uint64_t kVirtio0 = 0x10001000;  // memlayout: VIRTIO0 (QEMU virt, first virtio-mmio slot)
-constexpr int kQueueSize = 32;             // descriptors; a power of two (§2.6)
+// memlayout: VIRTIO0 (QEMU virt, first virtio-mmio slot), at its kernel address.
+constexpr uint64_t kVirtio0 = arch::kDiskBase;
+constexpr int kQueueSize = 32;  // descriptors; a power of two (§2.6)
 constexpr int kChainLength = 3;
 
 volatile uint32_t& reg(MmioReg r) {
   return *reinterpret_cast<volatile uint32_t*>(kVirtio0 + static_cast<uint32_t>(r));
 }
 
-// The kernel maps RAM one-to-one, so a kernel address of a static object is its physical address.
+// What the device reads and writes by DMA is named by physical address: the kernel image and the
+// buffers lie in the direct map, kDirectMapOffset above their frames. xv6-x86: V2P
 uint64_t phys(const volatile void* p) {
-  return reinterpret_cast<uint64_t>(p);
+  return reinterpret_cast<uint64_t>(p) - arch::kDirectMapOffset;
 }
 
 class VirtioDisk {

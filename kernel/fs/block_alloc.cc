@@ -3,6 +3,7 @@
 
 #include "kernel/fs/buf.h"
 #include "kernel/fs/format.h"
+#include "kernel/fs/fs_faults.h"
 #include "kernel/fs/log.h"
 #include "kernel/sync/print.h"
 #include "kernel/lib/string.h"
@@ -59,6 +60,7 @@ Status read_superblock(uint32_t dev, uint64_t disk_blocks) {
 }
 
 Result<uint32_t> balloc(uint32_t dev) {
+  if (fs_fault_now(FsAllocator::kBlocks)) return Error::kNoSpace;  // injected: "the disk is full"
   for (uint32_t base = 0; base < sb.size; base += BPB) {
     BlockRef map(dev, BBLOCK(base, sb));
     for (uint32_t bit = 0; bit < BPB && base + bit < sb.size; bit++) {

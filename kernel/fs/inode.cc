@@ -7,6 +7,7 @@
 
 #include "kernel/fs/block_alloc.h"
 #include "kernel/fs/buf.h"
+#include "kernel/fs/fs_faults.h"
 #include "kernel/fs/inode_table.h"
 #include "kernel/fs/log.h"
 #include "kernel/lib/panic.h"
@@ -183,6 +184,7 @@ Result<Inode*> iget(uint32_t dev, uint32_t inum) {
 // xv6: ialloc. The dinode is claimed only once an in-memory slot is secured, so a full inode
 // table leaves the disk untouched.
 Result<Inode*> ialloc(uint32_t dev, InodeType type) {
+  if (fs_fault_now(FsAllocator::kInodes)) return Error::kNoSpace;  // injected: "no inode is free"
   const superblock& sb = fs_superblock();
   for (uint32_t inum = 1; inum < sb.ninodes; inum++) {
     BlockRef b(dev, IBLOCK(inum, sb));

@@ -42,64 +42,9 @@
 #include "kernel/lib/panic.h"
 #include "kernel/lib/result.h"
 #include "kernel/mm/addr.h"
+#include "kernel/mm/fault_plan.h"
 
 namespace pagoda::mm {
-
-// Which allocations fail. Decided under the allocator's lock, one call of should_fail() per
-// alloc(), before the free list is looked at; a plan counts the failures it caused.
-class FaultPlan {
- public:
-  enum class Mode : uint8_t { kOff, kNth, kRandom, kAll };
-  static constexpr uint32_t kOneIn = 1u << 16;  // probabilities are in 1/65536ths
-
-  constexpr FaultPlan() = default;
-  // The nth allocation from now (n >= 1) fails, once; later ones succeed.
-  static constexpr FaultPlan nth(uint64_t n) {
-    return n == 0 ? FaultPlan() : FaultPlan(Mode::kNth, n, 0, 0);
-  }
-  // Each allocation fails with probability per_65536 / 65536, drawn from a generator seeded with
-  // seed (xorshift64), so a run is reproducible from its seed.
-  static constexpr FaultPlan random(uint32_t per_65536, uint64_t seed) {
-    return FaultPlan(Mode::kRandom, 0, per_65536, seed != 0 ? seed : 0x9e3779b97f4a7c15ull);
-  }
-  static constexpr FaultPlan all() { return FaultPlan(Mode::kAll, 0, 0, 0); }
-
-  Mode mode() const { return mode_; }
-  uint64_t injected() const { return injected_; }
-
-  bool should_fail() {
-    bool fail = false;
-    switch (mode_) {
-      case Mode::kOff:
-        break;
-      case Mode::kNth:
-        fail = --countdown_ == 0;
-        if (fail) mode_ = Mode::kOff;
-        break;
-      case Mode::kRandom:
-        state_ ^= state_ << 13;
-        state_ ^= state_ >> 7;
-        state_ ^= state_ << 17;
-        fail = (state_ >> 48) < per_65536_;
-        break;
-      case Mode::kAll:
-        fail = true;
-        break;
-    }
-    if (fail) ++injected_;
-    return fail;
-  }
-
- private:
-  constexpr FaultPlan(Mode mode, uint64_t countdown, uint32_t per_65536, uint64_t state)
-      : mode_(mode), countdown_(countdown), per_65536_(per_65536), state_(state) {}
-
-  Mode mode_ = Mode::kOff;
-  uint64_t countdown_ = 0;  // kNth: allocations left until the failing one
-  uint32_t per_65536_ = 0;  // kRandom
-  uint64_t state_ = 0;      // kRandom: the generator
-  uint64_t injected_ = 0;
-};
 
 // No per-CPU caches: every allocation takes the allocator's lock.
 struct NoCpuCaches {

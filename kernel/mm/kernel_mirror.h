@@ -120,6 +120,9 @@ class KernelMirror final : public MappingObserver {
       panic("KernelMirror: unmirror of 0x%lx (+0x%lx): not mirrored",
             static_cast<unsigned long>(va.value()), static_cast<unsigned long>(size));
     }
+    // A mirror reaching far up (to the usyscall page) would otherwise keep the tables of every
+    // sparse range ever touched, e.g. a lazy 1 GiB heap after it shrinks.
+    table_.prune_empty_tables(va, size);
     // The frames are freed right after this returns: no stale translation may survive.
     if (loaded()) Mmu::flush();
   }
@@ -174,6 +177,13 @@ class KernelMirror final : public MappingObserver {
     *mirrored = 0;
     bool ok = true;
     for (uint64_t va = 0; va < limit_; va += kPageSize) {
+      // Skip a stretch (one last-level table's span) that neither tree has a table for: with the
+      // mirror reaching up to the trapframe, that is nearly all of it.
+      if (va % kSpan == 0 && limit_ - va >= kSpan && !may_hold_pages(table_, va) &&
+          !may_hold_pages(as.table(), va)) {
+        va += kSpan - kPageSize;
+        continue;
+      }
       const auto* mine = table_.walk(VirtAddr(va));
       // The user page may sit in a superpage: the mirror has it as a 4 KiB page all the same.
       const auto* user = as.table().find_leaf(VirtAddr(va));
@@ -193,6 +203,14 @@ class KernelMirror final : public MappingObserver {
 
  private:
   static constexpr Perm kMirrorPerm = Format::Pte::make_leaf(PhysAddr(0), Perm::kRead).perm();
+
+  // The span of one last-level table (2 MiB on Sv39).
+  static constexpr uint64_t kSpan = kPageSize << Format::kIndexBits;
+  // Whether t may map a page in the kSpan-aligned stretch at va: a last-level table or a
+  // superpage leaf there.
+  static bool may_hold_pages(const Table& t, uint64_t va) {
+    return t.walk(VirtAddr(va)) != nullptr || t.find_leaf(VirtAddr(va)) != nullptr;
+  }
 
   static uint64_t chunk(uint64_t va, uint64_t left) {
     const uint64_t in_page = kPageSize - (va & (kPageSize - 1));

@@ -182,7 +182,7 @@ class PageTable {
 
   // xv6: walk(pagetable, va, 1). Creates the missing tables on the way; all of them or none.
   Result<Pte*> walk_alloc(VirtAddr va) {
-    if (va.value() >= kMaxVa) return Error::kOutOfRange;
+    if (!va_in_range<Format>(va.value())) return Error::kOutOfRange;
     const uint64_t start = va.page_round_down().value();
     Result<uint64_t> needed = tables_needed(start, start + kPageSize, /*must_be_unmapped=*/false);
     if (!needed) return needed.error();
@@ -234,7 +234,8 @@ class PageTable {
   Status unmap(VirtAddr va, uint64_t npages, FreeFrames free_frames) {
     if (!va.page_aligned()) return Error::kMisaligned;
     if (npages == 0) return {};
-    if (va.value() >= kMaxVa || npages > (kMaxVa - va.value()) / kPageSize) {
+    if (!va_in_range<Format>(va.value()) || npages > (0 - kPageSize) / kPageSize ||
+        !range_in_range<Format>(va.value(), npages * kPageSize)) {
       return Error::kOutOfRange;
     }
     const uint64_t end = va.value() + npages * kPageSize;
@@ -294,7 +295,7 @@ class PageTable {
   Status map_superpage(VirtAddr va, PhysAddr pa, Perm perm) {
     if (!kSuperpages || !Format::leaf_perm_ok(perm)) return Error::kInvalid;
     if (((va.value() | pa.value()) & (kSuperpageSize - 1)) != 0) return Error::kMisaligned;
-    if (va.value() >= kMaxVa || kSuperpageSize > kMaxVa - va.value() ||
+    if (!range_in_range<Format>(va.value(), kSuperpageSize) ||
         pa.value() >= Format::kMaxPa || kSuperpageSize > Format::kMaxPa - pa.value()) {
       return Error::kOutOfRange;
     }
@@ -415,6 +416,7 @@ class PageTable {
   // Frees every table below the root that covers part of [va, va + size) and holds no valid entry
   // (borrowed subtrees untouched): the tables a map made for pages that were then unmapped again,
   // which unmap() leaves (as xv6 does) until destroy().
+  // User ranges only: nothing in an upper half (the kernel's) is pruned.
   void prune_empty_tables(VirtAddr va, uint64_t size) {
     if (va.value() >= kMaxVa || size == 0) return;
     const uint64_t end = size > kMaxVa - va.value() ? kMaxVa : va.value() + size;
@@ -427,7 +429,7 @@ class PageTable {
   // through this entry change the lender's tables. kNotMapped if the lender has no table there,
   // kAlreadyMapped if this root entry is in use.
   Status borrow(VirtAddr va, const PageTable& lender) {
-    if (va.value() >= kMaxVa) return Error::kOutOfRange;
+    if (!va_in_range<Format>(va.value())) return Error::kOutOfRange;
     const size_t index = Format::index(va, kTopLevel);
     const Pte lent = entries(lender.root_)[index];
     if (!is_table(lent, kTopLevel)) return Error::kNotMapped;
@@ -460,10 +462,17 @@ class PageTable {
     return kPageSize << (Format::kIndexBits * level);
   }
 
+  // Where the entry of `span` bytes holding va ends, or end if that is sooner. Through the entry's
+  // last byte: the top entry of an upper half ends at 2^64, which wraps to 0 (end never does).
+  static constexpr uint64_t entry_end_before(uint64_t va, uint64_t span, uint64_t end) {
+    const uint64_t last = va | (span - 1);
+    return last < end - 1 ? last + 1 : end;
+  }
+
   Status check_map_args(VirtAddr va, uint64_t size, Perm perm) const {
     if (size == 0 || !Format::leaf_perm_ok(perm)) return Error::kInvalid;
     if (!va.page_aligned() || !page_aligned(size)) return Error::kMisaligned;
-    if (va.value() >= kMaxVa || size > kMaxVa - va.value()) return Error::kOutOfRange;
+    if (!range_in_range<Format>(va.value(), size)) return Error::kOutOfRange;
     return {};
   }
 
@@ -489,7 +498,7 @@ class PageTable {
     const uint64_t span = entry_span(level);
     uint64_t count = 0;
     for (uint64_t va = start; va < end;) {
-      const uint64_t entry_end = (va & ~(span - 1)) + span < end ? (va & ~(span - 1)) + span : end;
+      const uint64_t entry_end = entry_end_before(va, span, end);
       const Pte pte = table != nullptr ? table[Format::index(VirtAddr(va), level)] : Pte();
       const Pte* child = nullptr;
       if (is_table(pte, level)) {
@@ -602,7 +611,7 @@ class PageTable {
     Pte* table = entries(table_pa);
     const uint64_t span = entry_span(level);
     for (uint64_t va = start; level > 0 && va < end;) {
-      const uint64_t entry_end = (va & ~(span - 1)) + span < end ? (va & ~(span - 1)) + span : end;
+      const uint64_t entry_end = entry_end_before(va, span, end);
       Pte& pte = table[Format::index(VirtAddr(va), level)];
       if (is_table(pte, level) && !pte.borrowed() &&
           prune_below(pte.phys(), level - 1, va, entry_end)) {

@@ -14,6 +14,39 @@
 
 namespace pagoda::mm {
 
+// The virtual addresses a format's tables translate: [0, kMaxVa), and on a format that declares
+// kUpperHalfStart (Sv39: the sign-extended addresses from 0xffffffc000000000, priv spec 4.4.1,
+// where the kernel lives) also [kUpperHalfStart, 2^64). The very last page of the upper half
+// stays out of range, so that the end of a range in it is never 0.
+template <class Format>
+constexpr uint64_t upper_half_start() {
+  if constexpr (requires { Format::kUpperHalfStart; }) {
+    return Format::kUpperHalfStart;
+  } else {
+    return 0;  // no upper half
+  }
+}
+template <class Format>
+constexpr bool in_upper_half(uint64_t va) {
+  return upper_half_start<Format>() != 0 && va >= upper_half_start<Format>();
+}
+template <class Format>
+constexpr bool va_in_range(uint64_t va) {
+  return va < Format::kMaxVa || (in_upper_half<Format>(va) && va < 0 - kPageSize);
+}
+// [va, va + size) lies wholly in one half that the format translates.
+template <class Format>
+constexpr bool range_in_range(uint64_t va, uint64_t size) {
+  if (va < Format::kMaxVa) return size <= Format::kMaxVa - va;
+  return in_upper_half<Format>(va) && size <= (0 - kPageSize) - va;
+}
+// The address an entry covers as the MMU sees it: Sv39 sign-extends bit 38.
+template <class Format>
+constexpr uint64_t canonical_va(uint64_t va) {
+  return upper_half_start<Format>() != 0 && va >= Format::kMaxVa ? va | upper_half_start<Format>()
+                                                                 : va;
+}
+
 // Whether vmprint shows the subtrees a table shares with another (borrowed entries).
 enum class Borrowed { kDescend, kSkip };
 
@@ -33,7 +66,7 @@ class PageTableView {
   // xv6: walk(pagetable, va, 0). The last-level slot for va (valid or not), or nullptr if a table
   // on the way is missing, va >= MAXVA, or a superpage leaf covers va.
   const Pte* walk(VirtAddr va) const {
-    if (va.value() >= kMaxVa) return nullptr;
+    if (!va_in_range<Format>(va.value())) return nullptr;
     const Pte* table = entries(root_);
     for (int level = kTopLevel; level > 0; --level) {
       const Pte pte = table[Format::index(va, level)];
@@ -46,7 +79,7 @@ class PageTableView {
   // The valid leaf that maps va at any level (a 4 KiB page at level 0, a superpage above), or
   // nullptr; *level (if given) is the leaf's level. The 2024 lab's pgpte reads this.
   const Pte* find_leaf(VirtAddr va, int* level = nullptr) const {
-    if (va.value() >= kMaxVa) return nullptr;
+    if (!va_in_range<Format>(va.value())) return nullptr;
     const Pte* table = entries(root_);
     for (int l = kTopLevel;; --l) {
       const Pte* pte = &table[Format::index(va, l)];
@@ -75,7 +108,7 @@ class PageTableView {
 
   // The physical address of the byte at va, through any valid leaf.
   Result<PhysAddr> translate(VirtAddr va) const {
-    if (va.value() >= kMaxVa) return Error::kOutOfRange;
+    if (!va_in_range<Format>(va.value())) return Error::kOutOfRange;
     return PAGODA_TRY(frame_of(va)) + va.page_offset();
   }
 
@@ -131,7 +164,8 @@ class PageTableView {
     for (size_t i = 0; i < kEntries; ++i) {
       const Pte pte = table[i];
       if (!pte.valid() || (pte.borrowed() && borrowed == Borrowed::kSkip)) continue;
-      const uint64_t va = base + (uint64_t{i} << (kPageShift + Format::kIndexBits * level));
+      const uint64_t va =
+          canonical_va<Format>(base + (uint64_t{i} << (kPageShift + Format::kIndexBits * level)));
       if (style == PrintStyle::kVirtualAddress) {
         format_pte_line_va(line, depth, VirtAddr(va), pte.raw(), pte.phys());
       } else {

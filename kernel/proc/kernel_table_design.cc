@@ -22,8 +22,11 @@ void count_fallback() {
   __atomic_fetch_add(&g_fallbacks, 1, __ATOMIC_RELAXED);
 }
 
+// The process slot whose kernel stack is at kstack, or NPROC.
 uint64_t slot_of_stack(uint64_t kstack) {
-  return (arch::kTrampoline - kstack) / (2 * arch::kPageSize) - 1;
+  uint64_t slot = 0;
+  while (slot < NPROC && arch::kernel_stack(slot) != kstack) ++slot;
+  return slot;
 }
 
 }  // namespace
@@ -47,7 +50,7 @@ Status GlobalKernelTable::open(UserAddressSpace& as, uint64_t kstack) {
 
 Status PerProcessKernelTable::open(UserAddressSpace& as, uint64_t kstack) {
   if (mirror_.valid()) panic("PerProcessKernelTable::open: table exists");
-  Mirror mirror = PAGODA_TRY(Mirror::create(kernel_memory(), arch::kUserMirrorLimit, kMirrorUserCap));
+  Mirror mirror = PAGODA_TRY(Mirror::create(kernel_memory(), kMirrorLimit, kMirrorUserCap));
   const mm::MapStatus mapped =
       arch::map_process_kernel(mirror.table(), kernel_page_table(), kstack);
   if (!mapped.ok()) {
@@ -58,7 +61,7 @@ Status PerProcessKernelTable::open(UserAddressSpace& as, uint64_t kstack) {
   arch::check_process_kernel_map(mirror.table(), kernel_page_table(), kstack);
   mirror_ = std::move(mirror);
   const uint64_t slot = slot_of_stack(kstack);
-  if (arch::kernel_stack(slot) != kstack || mapped_stack_slots() != uint64_t{1} << slot) {
+  if (slot == NPROC || mapped_stack_slots() != uint64_t{1} << slot) {
     panic("process kernel table: kernel stacks mapped 0x%lx, want slot %lu", mapped_stack_slots(),
           slot);
   }

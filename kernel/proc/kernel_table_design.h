@@ -71,16 +71,20 @@ class PerProcessKernelTable {
  public:
   using Mirror = mm::KernelMirror<arch::PteFormat, KernelMemory, HartMmu>;
   // The 2020 lab's kernel (no demand paging: pgtbl2020) keeps user memory below the mirror's
-  // limit, the PLIC, as its grader checks. With demand paging (issue 12) user memory goes up to
-  // the trapframe: the mirror covers what lies below the devices, copies above it take the
-  // software walk.
+  // limit, the PLIC's address, as its grader checks. With demand paging (issue 12) user memory
+  // goes up to the trapframe, and so does the mirror (issue 13: the kernel left the lower half);
+  // copies above the limit would take the software walk.
   static constexpr Mirror::UserCap kMirrorUserCap =
       features::kDemandPaging ? Mirror::UserCap::kNone : Mirror::UserCap::kAtLimit;
+  // Where the mirror ends: below the trapframe on RISC-V with the kernel in the upper half; the
+  // 2020 lab's kernel keeps the lab's limit (the PLIC's address).
+  static constexpr uint64_t kMirrorLimit =
+      features::kDemandPaging ? arch::kUserMirrorLimit : arch::kLabUserMirrorLimit;
 
   constexpr PerProcessKernelTable() = default;
 
   // Builds the table (xv6 lab: kvminit for a process) and makes it the observer of the empty
-  // space `as`, which it limits to arch::kUserMirrorLimit if kMirrorUserCap says so (pgtbl2020);
+  // space `as`, which it limits to kMirrorLimit if kMirrorUserCap says so (pgtbl2020);
   // otherwise pages above that limit are simply not mirrored. Nothing is allocated on failure.
   Status open(UserAddressSpace& as, uint64_t kstack);
   // After this object or `as` moved: point `as` at this mirror again.

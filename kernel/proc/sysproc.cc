@@ -4,6 +4,7 @@
 #include "kernel/allocfail.h"
 #include "kernel/arch/arch.h"
 #include "kernel/features.h"
+#include "kernel/fs/fs_faults.h"
 #include "kernel/kmem/kernel_memory.h"
 #include "kernel/proc/clock.h"
 #include "kernel/proc/exec.h"
@@ -168,30 +169,49 @@ namespace pagoda {
 
 static_assert(ALLOCFAIL_ONE_IN == mm::FaultPlan::kOneIn);
 
-// Fault injection for tests (kernel/allocfail.h): arms the frame allocator's FaultPlan.
+namespace {
+
+// The file-system allocator an allocfail target other than ALLOCFAIL_FRAMES names.
+FsAllocator fs_allocator(int target) {
+  return target == ALLOCFAIL_BLOCKS ? FsAllocator::kBlocks : FsAllocator::kInodes;
+}
+
+}  // namespace
+
+// Fault injection for tests (kernel/allocfail.h): arms the FaultPlan of the frame allocator, the
+// disk-block allocator or the on-disk inode allocator.
 int64_t sys_allocfail() {
   const int mode = arg_int(0);
   int next = 0;
   const uint64_t arg = arg_u64(1, &next);  // uint64 arguments: two stack words each on x86
   const uint64_t seed = arg_u64(next, &next);
-  KernelMemory& frames = kernel_memory();
-  switch (mode) {
+  const int target = mode & ~ALLOCFAIL_KIND_MASK;
+  if (target != ALLOCFAIL_FRAMES && target != ALLOCFAIL_BLOCKS && target != ALLOCFAIL_INODES)
+    return -1;
+  mm::FaultPlan plan;
+  switch (mode & ALLOCFAIL_KIND_MASK) {
     case ALLOCFAIL_OFF:
-      return static_cast<int64_t>(frames.set_fault_plan(mm::FaultPlan()));
+      break;
     case ALLOCFAIL_NTH:
       if (arg == 0) return -1;
-      return static_cast<int64_t>(frames.set_fault_plan(mm::FaultPlan::nth(arg)));
+      plan = mm::FaultPlan::nth(arg);
+      break;
     case ALLOCFAIL_RANDOM:
       if (arg > mm::FaultPlan::kOneIn) return -1;
-      return static_cast<int64_t>(
-          frames.set_fault_plan(mm::FaultPlan::random(static_cast<uint32_t>(arg), seed)));
+      plan = mm::FaultPlan::random(static_cast<uint32_t>(arg), seed);
+      break;
     case ALLOCFAIL_ALL:
-      return static_cast<int64_t>(frames.set_fault_plan(mm::FaultPlan::all()));
+      plan = mm::FaultPlan::all();
+      break;
     case ALLOCFAIL_COUNT:
-      return static_cast<int64_t>(frames.injected_faults());
+      if (target == ALLOCFAIL_FRAMES)
+        return static_cast<int64_t>(kernel_memory().injected_faults());
+      return static_cast<int64_t>(fs_injected_faults(fs_allocator(target)));
     default:
       return -1;
   }
+  if (target == ALLOCFAIL_FRAMES) return static_cast<int64_t>(kernel_memory().set_fault_plan(plan));
+  return static_cast<int64_t>(set_fs_fault_plan(fs_allocator(target), plan));
 }
 
 }  // namespace pagoda

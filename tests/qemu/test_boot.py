@@ -10,6 +10,7 @@ import subprocess
 from harness import Qemu, check, parse_args
 
 KERNBASE = 0x80000000
+DIRECT_MAP_OFFSET = 0xffffffc000000000  # kernel/arch/riscv/memlayout.h: kernel VA = PA + this
 PHYSTOP = KERNBASE + 128 * 1024 * 1024
 PAGE = 4096
 NPROC = 64
@@ -22,7 +23,8 @@ def kernel_end(kernel):
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[2] == "end":
-            return int(parts[0], 16)
+            # The kernel is linked in the upper half (issue 13): its physical address is below.
+            return int(parts[0], 16) - DIRECT_MAP_OFFSET
     raise RuntimeError("no `end` symbol in " + kernel)
 
 

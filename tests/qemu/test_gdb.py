@@ -37,11 +37,17 @@ PTE_W, PTE_COW = 0x4, 0x200
 COW_LABS = ("default", "cow")
 
 
+# RISC-V: the kernel direct-maps RAM at PA + this (kernel/arch/riscv/arch_impl.h kDirectMapOffset).
+DIRECT_MAP = 0xffffffc000000000
+
+
 def frame_refcount_pages(kernel_elf, boot):
     """The pages of frame counts the kernel allocated, from its image's end and the RAM line."""
     m = re.search(r"pagoda: RAM 0x[0-9a-f]+-0x([0-9a-f]+)", boot)
     check(m is not None, "the boot line with the RAM range", boot)
-    first = (symbol(kernel_elf, "end") + 4095) // 4096 * 4096
+    end = symbol(kernel_elf, "end")
+    end = end - DIRECT_MAP if end >= DIRECT_MAP else end  # the kernel's end as a physical address
+    first = (end + 4095) // 4096 * 4096
     frames = (int(m.group(1), 16) - first) // 4096
     return -(-frames // 1024), frames
 
@@ -94,7 +100,10 @@ def main():
     build = os.path.dirname(os.path.abspath(args.fs))
     init_elf = os.path.join(build, "fsroot", "init")
     sh_elf = os.path.join(build, "user", "bin", "sh")
-    trampoline = symbol(args.kernel, "trampoline")
+    # The kernel runs in the upper half (PA + DIRECT_MAP): `trampoline` is a kernel address; its
+    # frame is that minus the direct map's offset.
+    trampoline_va = symbol(args.kernel, "trampoline")
+    trampoline = trampoline_va - DIRECT_MAP if trampoline_va >= DIRECT_MAP else trampoline_va
     sh_main = symbol(sh_elf, "main")
     leaves = pg.expected_leaves(init_elf, args.lab in pg.USYSCALL_LABS)  # the 2024 usyscall page
     guard = max(va for va, perm in leaves.items() if va < pg.TRAPFRAME and not perm & pg.U)
@@ -118,7 +127,7 @@ def main():
         "free": "pagoda free --walk",
         "kernel": "pagoda pt kernel",
         "ktramp": "pagoda vtop 0x%x kernel" % pg.TRAMPOLINE,
-        "kident": "pagoda vtop 0x%x kernel" % trampoline,
+        "kident": "pagoda vtop 0x%x kernel" % trampoline_va,
         "kpt1": "pagoda pt 1 --kernel",
         "default": "pagoda pt",
         "help": "help pagoda",
@@ -188,7 +197,8 @@ def main():
         pa, _ = vtop_pa(out["ktramp"], "kernel TRAMPOLINE")
         check(pa == trampoline, "the kernel table maps the trampoline too", out["ktramp"])
         pa, _ = vtop_pa(out["kident"], "kernel direct map")
-        check(pa == trampoline, "the kernel table maps its text to itself", out["kident"])
+        check(pa == trampoline, "the kernel table maps its text at PA + the direct map's offset",
+              out["kident"])
         check("kernel page table" in out["kernel"] and "0x%016x" % trampoline in out["kernel"],
               "pagoda pt kernel shows the trampoline's frame", out["kernel"])
         if per_process:

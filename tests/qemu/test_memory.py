@@ -20,6 +20,7 @@ import tempfile
 from harness import Qemu, check, free_pages, main_guard
 
 KERNBASE = 0x80000000
+DIRECT_MAP_OFFSET = 0xffffffc000000000  # kernel/arch/riscv/memlayout.h: kernel VA = PA + this
 PAGE = 4096
 MiB = 1 << 20
 
@@ -30,7 +31,8 @@ def kernel_end(kernel):
     for line in out.splitlines():
         parts = line.split()
         if len(parts) == 3 and parts[2] == "end":
-            return int(parts[0], 16)
+            # The kernel is linked in the upper half (issue 13): its physical address is below.
+            return int(parts[0], 16) - DIRECT_MAP_OFFSET
     raise RuntimeError("no `end` symbol in " + kernel)
 
 

@@ -61,6 +61,7 @@ class PteFormat:
     pte_bytes = 0
     page_shift = 12
     max_va = 0
+    upper_half = None  # the first VA of a translated upper half (Sv39), if the format has one
     # (bit, name) of the flags printed for every entry, in order.
     flag_bits = ()
 
@@ -100,6 +101,7 @@ class Sv39Format(PteFormat):
     pte_bytes = 8
     max_va = 1 << 38  # xv6 MAXVA: one bit below what Sv39 allows
     user_top = max_va  # user memory and the trampoline/trapframe pages lie below
+    upper_half = 0xffffffc000000000  # sign-extended bit 38: the kernel and the direct map
     flag_bits = ((0, "V"), (1, "R"), (2, "W"), (3, "X"), (4, "U"), (5, "G"), (6, "A"), (7, "D"))
     # The RSW bits 8..9, ignored by hardware, carry two of Pagoda's marks (sv39.h): on a table
     # entry bit 8 says it lends a subtree of another tree (kBorrowed); on a leaf bit 9 is the
@@ -183,13 +185,14 @@ class PhysMem:
     frames whatever satp holds, even while a user process runs; otherwise the kernel's direct map
     (VA = PA + offset) is used. Use as a context manager around one command."""
 
-    def __init__(self, direct_map_offset=0):
+    def __init__(self, direct_map_offset=0, physical_mode=True):
         self.offset = direct_map_offset
+        self.physical_mode = physical_mode
         self.physical = False
         self.cache = {}
 
     def __enter__(self):
-        if self.offset != 0:
+        if not self.physical_mode:
             # x86: the kernel's variables live at KERNBASE + pa, which physical mode would read as
             # physical addresses; the kernel map is in every process's directory (xv6-x86), so the
             # direct map reaches every frame whatever %cr3 holds.
@@ -205,9 +208,12 @@ class PhysMem:
             self._saved = [gdb.parameter("code-cache"), gdb.parameter("stack-cache")]
             gdb.execute("set code-cache off")
             gdb.execute("set stack-cache off")
+            # RISC-V: the kernel's variables are at PA + offset (the upper half): read them at PA.
+            _KernelVars.offset = self.offset
         return self
 
     def __exit__(self, *exc):
+        _KernelVars.offset = 0
         if self.physical:
             gdb.execute("maintenance packet Qqemu.PhyMemMode:0", to_string=True)
             gdb.execute("set code-cache %s" % ("on" if self._saved[0] else "off"))
@@ -232,19 +238,35 @@ class PhysMem:
 # Reading the kernel's data by name
 
 
+class _KernelVars:
+    """While a command reads in physical mode with the kernel linked at PA + offset (RISC-V's
+    upper half), a kernel object is read at its physical address: offset is that offset, else 0."""
+    offset = 0
+
+
+def at_physical(value):
+    """value, re-addressed at its physical address when _KernelVars says so (once: a value
+    already at a physical address stays)."""
+    off = _KernelVars.offset
+    addr = value.address if off else None
+    if addr is None or (int(addr) & ((1 << 64) - 1)) < off:
+        return value
+    return gdb.Value((int(addr) & ((1 << 64) - 1)) - off).cast(value.type.pointer()).dereference()
+
+
 def lookup(*names):
     """The gdb.Value of the first of these global names that exists (static or in an anonymous
     namespace: gdb spells those `pagoda::(anonymous namespace)::g_procs`)."""
     for name in names:
         for spelling in (name, "'%s'" % name):
             try:
-                return gdb.parse_and_eval(spelling)
+                return at_physical(gdb.parse_and_eval(spelling))
             except gdb.error:
                 pass
         try:
             sym = gdb.lookup_static_symbol(name)
             if sym is not None:
-                return sym.value()
+                return at_physical(sym.value())
         except (gdb.error, AttributeError):
             pass
     return None
@@ -277,7 +299,7 @@ def field(value, path):
         if value.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
             if int(value) == 0:
                 return None
-            value = value.dereference()
+            value = at_physical(value.dereference())
         value = value[name]
     return value
 
@@ -319,6 +341,21 @@ class KernelModel:
                                     "pagoda::g_kernel_table")
         self._frames = lookup("pagoda::(anonymous namespace)::g_frames", "pagoda::g_frames")
         self._kpt = lookup("pagoda::(anonymous namespace)::g_tables", "pagoda::g_tables")
+
+    # The globals above, re-addressed at their physical addresses while a command reads in
+    # physical mode (at_physical): looked up before, read during it.
+    def __setattr__(self, name, value):
+        if name in KernelModel._GLOBALS:
+            name = "_raw" + name
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        if name in KernelModel._GLOBALS:
+            v = self.__dict__.get("_raw" + name)
+            return None if v is None else at_physical(v)
+        raise AttributeError(name)
+
+    _GLOBALS = ("_procs", "_cpus", "_kernel_table", "_frames", "_kpt")
 
     # -- processes ----------------------------------------------------------------------------
     def procs(self, include_unused=False):
@@ -385,7 +422,7 @@ class KernelModel:
         elif has_field(p, "space"):  # today: a pointer to a slot's UserSpace
             us = p["space"]
             if int(us) != 0:
-                space = us.dereference()["as"]
+                space = at_physical(us.dereference())["as"]
         if space is not None and has_field(space, "table_"):
             table = space["table_"]
             if int(table["mem_"]) != 0:
@@ -571,7 +608,7 @@ def table_pages(fmt, mem, root, follow_borrowed=False):
 def translate(fmt, mem, root, va):
     """The steps of one walk: [(level, index, pte_addr, pte)], then (pa or None, why)."""
     steps = []
-    if va >= fmt.max_va:
+    if va >= fmt.max_va and not (fmt.upper_half and va >= fmt.upper_half):
         return steps, None, "VA 0x%x is at or above MAXVA 0x%x" % (va, fmt.max_va)
     table = root
     for level in range(fmt.levels - 1, -1, -1):
@@ -876,7 +913,10 @@ class Session:
     def __init__(self):
         self.fmt = format_for_target()
         self.model = KernelModel(self.fmt)
-        self.mem = PhysMem(0 if self.fmt.name == "sv39" else 0x80000000)
+        # Both kernels direct-map RAM: RISC-V at the upper half (read in physical mode, since a
+        # per-process design's user table lacks the kernel), x86 at KERNBASE (in every directory).
+        self.mem = (PhysMem(Sv39Format.upper_half) if self.fmt.name == "sv39"
+                    else PhysMem(0x80000000, physical_mode=False))
 
     def token_root(self):
         reg = "satp" if self.fmt.name == "sv39" else "cr3"

@@ -8,7 +8,6 @@ namespace {
 
 using namespace utest;
 
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 constexpr int kPage = static_cast<int>(kPageSize);
 uint64 g_initial_brk;
 

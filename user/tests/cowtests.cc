@@ -9,18 +9,6 @@ namespace {
 using namespace utest;
 
 constexpr int kPage = static_cast<int>(kPageSize);
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
-
-uint64 brk() {
-  return addr(sbrk(0));
-}
-
-uint64 align_brk() {
-  uint64 cur = brk();
-  uint64 up = page_round_up(cur);
-  if (up != cur) CHECK(sbrk(static_cast<int>(up - cur)) != kSbrkFailed);
-  return up;
-}
 
 // Reaps one child; its status if it is one of pids, else -100.
 int wait_for_any_of(const int* pids, int n) {

@@ -16,7 +16,6 @@ using namespace utest;
 constexpr char kSelf[] = "/failtests";
 constexpr char kProbe[] = "-exec-probe";
 constexpr char kQuiet[] = "-exit";  // exits 0 at once, leaving the injection plan alone
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 
 // Exit codes of the exec probe's child.
 constexpr int kExecOk = 0;       // exec succeeded, no fault reached (from the new image)
@@ -371,21 +370,36 @@ void random_failures() {
   // With copy-on-write fork a worker's own stores fault pages in, and a fault that cannot get
   // memory kills it (-1): that is the specified outcome, not a loss.
   const bool cow = kernel_has_cow();
+  // The workers are forked before the failures are armed and wait for the go: this process's
+  // pages are shared with them copy-on-write, so it owns them again first, or its own next store
+  // could need memory and get it killed.
   for (uint64 seed = 1; seed <= 3; ++seed) {
-    CHECK_EQ(allocfail(ALLOCFAIL_RANDOM, ALLOCFAIL_ONE_IN / 4, seed), 0);
+    int go[2];
+    CHECK_EQ(pipe(go), 0);
     int pids[3];
     for (int w = 0; w < 3; ++w) {
       pids[w] = fork();
       if (pids[w] == 0) {
+        close(go[1]);
+        char c;
+        read(go[0], &c, 1);  // 0 at the go: every write end closed
+        close(go[0]);
         Rng rng(seed * 10 + w);
         workload(rng, 40);
         exit(0);
       }
     }
+    own_pages();
+    CHECK_EQ(allocfail(ALLOCFAIL_RANDOM, ALLOCFAIL_ONE_IN / 4, seed), 0);
+    close(go[0]);
+    close(go[1]);
+    // They run at once, so they end in any order.
     for (int w = 0; w < 3; ++w) {
       if (pids[w] < 0) continue;
-      int st = wait_for(pids[w]);
-      CHECK(st == 0 || (cow && st == -1), "worker ", w, " of seed ", seed, " exited with ", st);
+      int st = 0x5a;
+      const int pid = wait(&st);
+      CHECK(pid == pids[0] || pid == pids[1] || pid == pids[2], "wait returned ", pid);
+      CHECK(st == 0 || (cow && st == -1), "worker ", pid, " of seed ", seed, " exited with ", st);
     }
     const int injected = allocfail(ALLOCFAIL_OFF, 0, 0);
     CHECK(injected > 0, "seed ", seed, ": no failure injected");

@@ -478,10 +478,13 @@ class Fuzzer {
         break;
       }
       case 27: {  // allocfail: any mode (the parent turns it off after the round)
-        const uint64 modes[] = {ALLOCFAIL_OFF,           ALLOCFAIL_NTH,   ALLOCFAIL_RANDOM,
+        const uint64 kinds[] = {ALLOCFAIL_OFF,           ALLOCFAIL_NTH,   ALLOCFAIL_RANDOM,
                                 ALLOCFAIL_ALL,           ALLOCFAIL_COUNT, 5,
                                 static_cast<uint64>(-1), rng_.next()};
-        const uint64 mode = modes[rng_.below(8)];
+        // Mostly the frames; now and then the disk blocks or inodes, or a target that is none.
+        const uint64 targets[] = {ALLOCFAIL_FRAMES, ALLOCFAIL_FRAMES, ALLOCFAIL_BLOCKS,
+                                  ALLOCFAIL_INODES, 0x70};
+        const uint64 mode = kinds[rng_.below(8)] | targets[rng_.below(5)];
         const uint64 args[] = {0,
                                1,
                                1 + rng_.below(64),
@@ -644,7 +647,7 @@ bool round(uint64 seed, int r, int children, Tally& tally) {
   static char lines[512];
   int n = read(report[0], lines, sizeof lines - 1);
   close(report[0]);
-  allocfail(ALLOCFAIL_OFF, 0, 0);
+  allocfail_off();
   if (n > 0) {
     lines[n] = '\0';
     write(1, lines, n);

@@ -10,24 +10,11 @@ namespace {
 using namespace utest;
 
 constexpr int kPage = static_cast<int>(kPageSize);
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 constexpr int kGiB = 1 << 30;
 
 // What the kernel under test does with sbrk (from lab=...).
 bool g_lazy = true;         // sbrklazy does not allocate
 bool g_sbrk_lazy = false;   // plain sbrk does not allocate either (lazy2020)
-
-uint64 brk() {
-  return addr(sbrk(0));
-}
-
-// Grows the heap to a page boundary, so that the next sbrk() starts a fresh page.
-uint64 align_brk() {
-  uint64 cur = brk();
-  uint64 up = page_round_up(cur);
-  if (up != cur) CHECK(sbrk(static_cast<int>(up - cur)) != kSbrkFailed);
-  return up;
-}
 
 // Pages the free count dropped by from `before` (negative: it grew).
 long used_since(uint64 before) {

@@ -80,6 +80,7 @@ void eof_after_last_writer() {
   CHECK_EQ(read(p[0], buf, sizeof buf), 3);
   // One write end (the dup) is still open: read would block, so check via a child that writes.
   int pid = fork();
+  CHECK(pid >= 0, "fork failed");
   if (pid == 0) {
     sleep(2);
     write(extra, "d", 1);
@@ -103,6 +104,7 @@ void write_without_reader() {
   // A writer blocked on a full pipe is released when the reader goes away.
   CHECK_EQ(pipe(p), 0);
   int pid = fork();
+  CHECK(pid >= 0, "fork failed");
   if (pid == 0) {
     close(p[0]);
     int r = write(p[1], g_buf, sizeof g_buf);
@@ -120,6 +122,7 @@ void large_transfer() {
   int p[2];
   CHECK_EQ(pipe(p), 0);
   int pid = fork();
+  CHECK(pid >= 0, "fork failed");
   if (pid == 0) {
     close(p[0]);
     static uchar out[4096];
@@ -151,6 +154,8 @@ void ping_pong() {
   CHECK_EQ(pipe(to_child), 0);
   CHECK_EQ(pipe(to_parent), 0);
   int pid = fork();
+  // Without a child nobody answers: the parent would wait on a pipe whose writer is itself.
+  CHECK(pid >= 0, "fork failed");
   if (pid == 0) {
     uint32 v;
     for (int i = 0; i < 200; ++i) {
@@ -212,19 +217,23 @@ void exhaust_pipes_system_wide() {
       }
       char msg[2] = {made, failed};
       write(report[1], msg, 2);
+      // Closed at once, so that the parent's read of the reports ends even if a child is killed
+      // before it reports (under allocfail injection a child's first store can be fatal).
+      close(report[1]);
       char x;
       read(release[0], &x, 1);  // hold them until the parent lets go
       exit(0);
     }
   }
   close(report[1]);
-  int made = 0, failures = 0;
-  for (int c = 0; c < kChildren; ++c) {
-    char msg[2];
-    CHECK_EQ(read(report[0], msg, 2), 2);
+  int made = 0, failures = 0, reports = 0;
+  char msg[2];
+  while (read(report[0], msg, 2) == 2) {
     made += msg[0];
     failures += msg[1];
+    ++reports;
   }
+  CHECK_EQ(reports, kChildren);
   CHECK(failures > 0, "made ", made, " pipes and none failed");
   CHECK(made <= NFILE / 2, "made ", made, " pipes");
   close(release[1]);
@@ -241,6 +250,7 @@ void kill_blocked_writer() {
   int p[2];
   CHECK_EQ(pipe(p), 0);
   int pid = fork();
+  CHECK(pid >= 0, "fork failed");
   if (pid == 0) {
     for (;;) write(p[1], g_buf, sizeof g_buf);  // fills the pipe and blocks
   }

@@ -18,13 +18,9 @@ constexpr uint64 kSuper = 2ull << 20;
 constexpr uint64 kPtes = kSuper / kPageSize;  // 512
 constexpr uint64 kPteV = 1 << 0, kPteR = 1 << 1, kPteW = 1 << 2, kPteX = 1 << 3, kPteU = 1 << 4;
 constexpr uint64 kPteCow = 1 << 9;  // the RSW bit the kernel marks copy-on-write pages with
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 
 bool g_super = true;  // whether the kernel under test maps superpages
 
-uint64 brk() {
-  return addr(sbrk(0));
-}
 uint64 pte_pa(uint64 pte) {
   return (pte >> 10) << 12;
 }

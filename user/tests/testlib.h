@@ -75,6 +75,9 @@ inline uint64 addr(const volatile void* p) {
   return reinterpret_cast<__UINTPTR_TYPE__>(p);
 }
 
+// What sbrk() returns when it fails: (char*)-1.
+inline char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
+
 // A value printed in hexadecimal.
 struct Hex {
   uint64 value;
@@ -157,6 +160,32 @@ inline const char* g_current = "?";
 // fail the run.
 inline uint64 g_inject_p = 0;
 inline uint64 g_inject_seed = 0;
+// `-fsfail P SEED`: the same for the file system's disk-block and on-disk inode allocators
+// (ALLOCFAIL_BLOCKS and ALLOCFAIL_INODES, each P/65536), as if the disk or its inode table were
+// full at random moments.
+inline uint64 g_fsfail_p = 0;
+inline uint64 g_fsfail_seed = 0;
+
+// Whether this run injects failures of any kind (its subtests' own checks may then fail).
+inline bool injecting() {
+  return g_inject_p != 0 || g_fsfail_p != 0;
+}
+
+// Turns every injection plan off (frames, disk blocks, inodes).
+inline void allocfail_off() {
+  allocfail(ALLOCFAIL_FRAMES | ALLOCFAIL_OFF, 0, 0);
+  allocfail(ALLOCFAIL_BLOCKS | ALLOCFAIL_OFF, 0, 0);
+  allocfail(ALLOCFAIL_INODES | ALLOCFAIL_OFF, 0, 0);
+}
+
+// Arms this run's plans in the subtest's process.
+inline void allocfail_arm() {
+  if (g_inject_p != 0) allocfail(ALLOCFAIL_FRAMES | ALLOCFAIL_RANDOM, g_inject_p, g_inject_seed);
+  if (g_fsfail_p != 0) {
+    allocfail(ALLOCFAIL_BLOCKS | ALLOCFAIL_RANDOM, g_fsfail_p, g_fsfail_seed);
+    allocfail(ALLOCFAIL_INODES | ALLOCFAIL_RANDOM, g_fsfail_p, g_fsfail_seed + 1);
+  }
+}
 
 // A check this ISA cannot make (an address it cannot name, an instruction it does not have), said
 // out loud so that nothing is left out silently: "<subtest>: skipped on x86: <why>".
@@ -167,7 +196,7 @@ void skipped(const Args&... why) {
 
 template <class... Args>
 [[noreturn]] void fail(const char* file, int line, const Args&... detail) {
-  say(g_current, g_inject_p != 0 ? ": failed under injection " : ": FAILED ", file, ":", line, ": ",
+  say(g_current, injecting() ? ": failed under injection " : ": FAILED ", file, ":", line, ": ",
       detail...);
   exit(1);
 }
@@ -204,6 +233,19 @@ inline uint64 nproc() {
   struct sysinfo si;
   if (sysinfo(&si) != 0) return ~0ull;
   return si.nproc;
+}
+
+// The program break, sbrk(0).
+inline uint64 brk() {
+  return addr(sbrk(0));
+}
+
+// Grows the heap to a page boundary, so that the next sbrk() starts a fresh page; returns it.
+inline uint64 align_brk() {
+  const uint64 cur = brk();
+  const uint64 up = page_round_up(cur);
+  if (up != cur) CHECK(sbrk(static_cast<int>(up - cur)) != kSbrkFailed);
+  return up;
 }
 
 // Waits for `pid` and returns its exit status; fails the subtest if wait() returns another pid.
@@ -427,7 +469,7 @@ extern "C" char __init_array_start[], end[];
 // Runs one subtest: child + watchdog, then the page and process accounting. True if it passed.
 inline bool run_one(const Test& t) {
   // Injected allocation failures (allocfail) never outlive the subtest that armed them.
-  allocfail(ALLOCFAIL_OFF, 0, 0);
+  allocfail_off();
   const uint64 pages_before = free_pages();
   const uint64 procs_before = nproc();
   // The subtest starts only once the watchdog exists, so that forking the watchdog never changes
@@ -448,7 +490,7 @@ inline bool run_one(const Test& t) {
     read(start[0], &go, 1);
     close(start[0]);
     g_current = t.name;
-    if (g_inject_p != 0) allocfail(ALLOCFAIL_RANDOM, g_inject_p, g_inject_seed);
+    allocfail_arm();
     t.fn();
     exit(0);
   }
@@ -499,7 +541,7 @@ inline bool run_one(const Test& t) {
   if (timed_out && child_status == -1) {
     say(t.name, ": FAILED timed out after ", timeout, " ticks");
     ok = false;
-  } else if (g_inject_p != 0 && child_status != 0) {
+  } else if (injecting() && child_status != 0) {
     say(t.name, ": under injection: exited with status ", child_status);
   } else if (child_status == 1) {
     ok = false;  // the child printed the reason
@@ -507,7 +549,7 @@ inline bool run_one(const Test& t) {
     say(t.name, ": FAILED subtest process exited with status ", child_status);
     ok = false;
   }
-  allocfail(ALLOCFAIL_OFF, 0, 0);  // a subtest killed while it had failures armed
+  allocfail_off();  // a subtest killed while it had failures armed
   // Orphans go to init, which reaps them on its own time; give it a moment.
   uint64 pages_after = free_pages();
   uint64 procs_after = nproc();
@@ -538,9 +580,16 @@ template <size_t N>
   int failed = 0;
   int ran = 0;
   int repeat = 1;
-  if (argc >= 4 && strcmp(argv[1], "-allocfail") == 0) {
-    g_inject_p = static_cast<uint64>(atoi(argv[2]));
-    g_inject_seed = static_cast<uint64>(atoi(argv[3]));
+  for (;;) {
+    if (argc >= 4 && strcmp(argv[1], "-allocfail") == 0) {
+      g_inject_p = static_cast<uint64>(atoi(argv[2]));
+      g_inject_seed = static_cast<uint64>(atoi(argv[3]));
+    } else if (argc >= 4 && strcmp(argv[1], "-fsfail") == 0) {
+      g_fsfail_p = static_cast<uint64>(atoi(argv[2]));
+      g_fsfail_seed = static_cast<uint64>(atoi(argv[3]));
+    } else {
+      break;
+    }
     argv[3] = argv[0];
     argv += 3;
     argc -= 3;

@@ -13,7 +13,6 @@ namespace {
 using namespace utest;
 
 constexpr int kPage = static_cast<int>(kPageSize);
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 
 // A page-aligned heap range of n fresh pages, every page written once (so that it is present
 // under lazy sbrk too) and their A bits then cleared by one pgaccess.

@@ -7,21 +7,8 @@ namespace {
 using namespace utest;
 
 constexpr int kPage = static_cast<int>(kPageSize);
-char* const kSbrkFailed = reinterpret_cast<char*>(-1L);
 
 uint64 g_initial_brk;  // sbrk(0) when main started, before anything could grow the heap
-
-uint64 brk() {
-  return addr(sbrk(0));
-}
-
-// Grows the heap to a page boundary, so that the next sbrk() starts a fresh page.
-uint64 align_brk() {
-  uint64 cur = brk();
-  uint64 up = page_round_up(cur);
-  if (up != cur) CHECK(sbrk(static_cast<int>(up - cur)) != kSbrkFailed);
-  return up;
-}
 
 // Takes every page sbrk can get; returns the number of bytes taken (the heap grew by that much).
 uint64 exhaust_memory() {

@@ -45,16 +45,17 @@ inline uint64_t current_page_table() {
 }
 // The frame holding the trampoline (mapped at kTrampoline in every table).
 inline mm::PhysAddr trampoline_frame() {
-  return mm::PhysAddr(reinterpret_cast<uint64_t>(trampoline));
+  return mm::PhysAddr(riscv::pa_of(trampoline));
 }
 
 // The kernel's tables (kernel_map.h): what the global table maps, the kernel part of a
 // per-process table and its self-check, and where user memory must end so that a mirror of it
-// fits below the kernel's shared mappings.
+// fits below the kernel's shared mappings (kLabUserMirrorLimit: the 2020 lab's own, lower one).
 using riscv::check_process_kernel_map;
 using riscv::map_kernel;
 using riscv::map_process_kernel;
 inline constexpr uint64_t kUserMirrorLimit = riscv::kUserMirrorLimit;
+inline constexpr uint64_t kLabUserMirrorLimit = riscv::kLabUserMirrorLimit;
 
 // Traps and system calls.
 using TrapFrame = riscv::TrapFrame;
@@ -159,15 +160,17 @@ inline constexpr uint64_t kRamTop = riscv::kRamTopMax;
 inline uint64_t ram_top() {
   return riscv::ram_top();
 }
-// RAM is direct-mapped (virtual == physical), and reachable from the start (paging is off).
-inline constexpr uint64_t kDirectMapOffset = 0;
+// RAM is direct-mapped in the upper half (physical + kDirectMapOffset), and all of it is reachable
+// from the start: start.cc's boot table maps it with gigapages.
+inline constexpr uint64_t kDirectMapOffset = riscv::kDirectMapOffset;
 inline constexpr uint64_t kBootRamEnd = kRamTop;
 // The first address after the kernel image: RAM from here to ram_top() is the frame allocator's.
 inline uint64_t kernel_image_end() {
-  return reinterpret_cast<uint64_t>(end);
+  return riscv::pa_of(end);
 }
-inline constexpr uint64_t kUartBase = riscv::kUart0;
-inline constexpr uint64_t kDiskBase = riscv::kVirtio0;
+// The devices' kernel addresses (the direct map).
+inline constexpr uint64_t kUartBase = riscv::p2v(riscv::kUart0);
+inline constexpr uint64_t kDiskBase = riscv::p2v(riscv::kVirtio0);
 // The UART's registers, memory-mapped at kUartBase.
 inline uint8_t uart_read(uint64_t reg) {
   return *reinterpret_cast<volatile uint8_t*>(kUartBase + reg);
@@ -179,7 +182,7 @@ inline void uart_write(uint64_t reg, uint8_t v) {
 // code is (code << 16) | 0x3333 and becomes QEMU's exit status. The device must be mapped.
 inline void machine_exit(int code) {
   uint32_t value = code == 0 ? 0x5555u : ((static_cast<uint32_t>(code) << 16) | 0x3333u);
-  *reinterpret_cast<volatile uint32_t*>(riscv::kTestDevice) = value;
+  *reinterpret_cast<volatile uint32_t*>(riscv::p2v(riscv::kTestDevice)) = value;
 }
 
 }  // namespace pagoda::arch

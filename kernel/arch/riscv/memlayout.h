@@ -15,7 +15,24 @@ namespace pagoda::riscv {
 inline constexpr uint64_t kPageSize = mm::kPageSize;
 inline constexpr uint64_t kMaxVa = Sv39::kMaxVa;
 
-// QEMU virt devices (qemu hw/riscv/virt.c).
+// The kernel lives in the upper half of Sv39 (issue 13): everything physical, RAM and devices
+// alike, is mapped at its physical address plus kDirectMapOffset (the first upper-half address),
+// and the kernel image is linked there (kernel.ld: VMA 0xffffffc080000000, LMA 0x80000000). The
+// lower half is user memory's alone, up to the trampoline.
+inline constexpr uint64_t kDirectMapOffset = Sv39::kUpperHalfStart;
+// The kernel address of physical address pa, and back (kernel addresses only).
+constexpr uint64_t p2v(uint64_t pa) {
+  return pa + kDirectMapOffset;
+}
+constexpr uint64_t v2p(uint64_t va) {
+  return va - kDirectMapOffset;
+}
+// The physical address of a kernel object (in the image or the direct map).
+inline uint64_t pa_of(const volatile void* p) {
+  return v2p(reinterpret_cast<uint64_t>(p));
+}
+
+// QEMU virt devices (qemu hw/riscv/virt.c): physical addresses; the kernel reaches them at p2v().
 inline constexpr uint64_t kTestDevice = 0x100000;  // sifive_test: power off / reset
 inline constexpr uint64_t kClint = 0x02000000;
 inline constexpr uint64_t kPlic = 0x0c000000;
@@ -50,24 +67,26 @@ inline constexpr uint64_t kTrapframe = mm::kTrapframeVa<Sv39>;
 inline constexpr uint64_t kUsyscall = kTrapframe - kPageSize;
 static_assert(kUsyscall == USYSCALL, "kernel/memlayout.h's USYSCALL is TRAPFRAME - PGSIZE");
 
-// Kernel stacks, one per process slot, below the trampoline, each with an unmapped guard page
-// below.
+// Kernel stacks, one per process slot, at the top of the upper half (the last page stays
+// unmapped), each with an unmapped guard page below.
+inline constexpr uint64_t kKernelStackTop = 0 - kPageSize;
 constexpr uint64_t kKernelStack(uint64_t slot) {
-  return kTrampoline - (slot + 1) * 2 * kPageSize;
+  return kKernelStackTop - (slot + 1) * 2 * kPageSize;
 }
 
-// PLIC registers (riscv-plic spec; QEMU virt: context 2*hart+1 is the hart's S mode).
+// PLIC registers (riscv-plic spec; QEMU virt: context 2*hart+1 is the hart's S mode): kernel
+// addresses.
 constexpr uint64_t plic_priority(int irq) {
-  return kPlic + 4 * static_cast<uint64_t>(irq);
+  return p2v(kPlic) + 4 * static_cast<uint64_t>(irq);
 }
 constexpr uint64_t plic_senable(int hart) {
-  return kPlic + 0x2080 + static_cast<uint64_t>(hart) * 0x100;
+  return p2v(kPlic) + 0x2080 + static_cast<uint64_t>(hart) * 0x100;
 }
 constexpr uint64_t plic_spriority(int hart) {
-  return kPlic + 0x201000 + static_cast<uint64_t>(hart) * 0x2000;
+  return p2v(kPlic) + 0x201000 + static_cast<uint64_t>(hart) * 0x2000;
 }
 constexpr uint64_t plic_sclaim(int hart) {
-  return kPlic + 0x201004 + static_cast<uint64_t>(hart) * 0x2000;
+  return p2v(kPlic) + 0x201004 + static_cast<uint64_t>(hart) * 0x2000;
 }
 
 }  // namespace pagoda::riscv

@@ -105,6 +105,9 @@ struct Sv39 {
   static constexpr size_t kEntries = size_t{1} << kIndexBits;
   // xv6 MAXVA: one bit less than Sv39 allows, to avoid sign-extending VAs with bit 38 set.
   static constexpr uint64_t kMaxVa = uint64_t{1} << 38;
+  // The upper half (spec 4.4.1: bits 63..39 equal bit 38): where the kernel is linked and RAM is
+  // direct-mapped. mm::PageTable maps it too (page_table_view.h's va_in_range).
+  static constexpr uint64_t kUpperHalfStart = ~uint64_t{0} << 38;
   static constexpr uint64_t kMaxPa = uint64_t{1} << 56;  // 44-bit PPN
   // Spec 4.4.1: a leaf may sit at any level (a 2 MiB megapage at level 1), encoded as at level 0;
   // its PPN must be aligned to the size it maps. PageTable makes level-1 leaves for superpages.

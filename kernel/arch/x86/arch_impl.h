@@ -62,6 +62,7 @@ using x86::check_process_kernel_map;
 using x86::map_kernel;
 using x86::map_process_kernel;
 inline constexpr uint64_t kUserMirrorLimit = x86::kKernBase;
+inline constexpr uint64_t kLabUserMirrorLimit = kUserMirrorLimit;
 
 // Traps and system calls.
 using TrapFrame = x86::TrapFrame;

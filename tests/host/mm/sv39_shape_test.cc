@@ -20,6 +20,7 @@ using testing_util::dump;
 
 constexpr uint64_t kMiB2 = uint64_t{1} << 21;
 constexpr uint64_t kGiB = uint64_t{1} << 30;
+constexpr Perm kRwPerm = Perm::kRead | Perm::kWrite;
 
 class Sv39ShapeTest : public ::testing::Test {
  protected:
@@ -72,6 +73,42 @@ TEST_F(Sv39ShapeTest, SeparateGigabytesUseSeparateRootEntries) {
   EXPECT_EQ(valid(l1), std::vector<size_t>{0});
   EXPECT_TRUE(valid(at(l1, 0).phys()).empty());
   EXPECT_EQ(mem_.pages_in_use(), 5u);
+}
+
+// The upper half (issue 13: the kernel at 0xffffffc080000000): root entries 256..511, sign-extended
+// addresses; the hole between the halves and the very last page stay out of range.
+TEST_F(Sv39ShapeTest, UpperHalfUsesTheTopRootEntries) {
+  const uint64_t kernel = 0xffffffc080000000;
+  const uint64_t stack = 0xffffffffffffe000;
+  ASSERT_TRUE(table_.map(VirtAddr(kernel), 2 * kPageSize, PhysAddr(0x80000000), Perm::kRead).ok());
+  ASSERT_TRUE(table_.map(VirtAddr(stack), kPageSize, PhysAddr(0x80100000), kRwPerm).ok());
+  EXPECT_EQ(valid(table_.root()), (std::vector<size_t>{258, 511}));
+  EXPECT_EQ(table_.translate(VirtAddr(kernel + kPageSize + 8)).value(), PhysAddr(0x80001008));
+  EXPECT_EQ(table_.translate(VirtAddr(stack + 16)).value(), PhysAddr(0x80100010));
+  // Non-canonical (bit 38 not extended), the last page, and a range that runs off the top.
+  EXPECT_EQ(table_.translate(VirtAddr(kernel & (Sv39::kMaxVa * 2 - 1))).error(),
+            Error::kOutOfRange);
+  EXPECT_EQ(table_.map(VirtAddr(0xfffffffffffff000), kPageSize, PhysAddr(0), kRwPerm).error(),
+            Error::kOutOfRange);
+  EXPECT_EQ(table_.map(VirtAddr(stack), 2 * kPageSize, PhysAddr(0), kRwPerm).error(),
+            Error::kOutOfRange);
+  EXPECT_EQ(table_.map(VirtAddr(Sv39::kMaxVa - kPageSize), 2 * kPageSize, PhysAddr(0), kRwPerm)
+                .error(),
+            Error::kOutOfRange);
+  EXPECT_EQ(table_.walk(VirtAddr(0xfffffffffffff000)), nullptr);
+  // A borrower shares the upper root entry; the 2024 lab's print names it by its real address.
+  auto borrower = Table::create(mem_).value();
+  ASSERT_TRUE(borrower.borrow(VirtAddr(kernel), table_).ok());
+  EXPECT_EQ(borrower.translate(VirtAddr(kernel)).value(), PhysAddr(0x80000000));
+  std::vector<std::string> lines;
+  borrower.print([&](const char* l) { lines.emplace_back(l); }, Borrowed::kDescend,
+                 PrintStyle::kVirtualAddress);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_NE(lines[1].find("0xffffffc080000000"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[4].find("0xffffffc080001000"), std::string::npos) << lines[4];
+  ASSERT_TRUE(table_.unmap(VirtAddr(kernel), 2, FreeFrames::kNo).ok());
+  EXPECT_EQ(table_.unmap(VirtAddr(stack), 2, FreeFrames::kNo).error(), Error::kOutOfRange);
+  EXPECT_FALSE(borrower.translate(VirtAddr(kernel)).ok());
 }
 
 TEST_F(Sv39ShapeTest, VmprintExactText) {
