@@ -3,7 +3,7 @@
 #   make qemu-gdb   the same, stopped for gdb on tcp::26000 (then `make gdb` in another terminal)
 #   make gdb        gdb-multiarch, connected, with Pagoda's page-table commands (tools/gdb/pagoda.py)
 #   make test       host unit tests and the QEMU integration tests, under ctest
-#   make bench      the benchmarks (see bench/README.md)
+#   make bench      the benchmarks (see bench/README.md; BENCH_BASE=DIR: beside an older build's)
 #   make view       boot, run a workload, capture the page tables: build/view/index.html (JSON=FILE: draw a saved capture)
 #   make grade      LAB=pgtbl2020: build the lab profile, run its tests, print a score per test and in total
 #                   (LAB= or no LAB: list the profiles it grades)
@@ -132,9 +132,15 @@ test: all host-sanitize
 	cd $(HOST) && ctest --output-on-failure -j 2 --timeout 1500
 	cd $(SANITIZE) && ctest --output-on-failure -j 2 --timeout 600 -L sanitize
 
+# BENCH_BASE=DIR: also boot the kernels of an older revision's build directory (DIR/riscv,
+# DIR/riscv-global; bench/README.md says how to make one) in the same run, beside today's.
+BENCH_BASE ?=
 bench: all
 	@python3 bench/run_bench.py --kernel $(RISCV)/kernel/kernel --kernel-global $(RISCV_GLOBAL)/kernel/kernel \
-		--fs $(RISCV)/fs.img --host-bench $(HOST)/bench/pagetable_bench --out bench
+		--fs $(RISCV)/fs.img --kernel-x86 $(X86)/kernel/kernel --fs-x86 $(X86)/fs.img \
+		--host-bench $(HOST)/bench/pagetable_bench --out bench \
+		$(if $(BENCH_BASE),--baseline per-process=$(BENCH_BASE)/riscv/kernel/kernel \
+		--baseline global=$(BENCH_BASE)/riscv-global/kernel/kernel)
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
