@@ -29,6 +29,22 @@ inline bool word_aligned(const void* p) {
 inline bool aligned_alike(const void* a, const void* b) {
   return ((reinterpret_cast<uintptr_t>(a) ^ reinterpret_cast<uintptr_t>(b)) & (kWord - 1)) == 0;
 }
+// One unrolled step of a copy: all eight loads before the stores, so that a step is right for
+// overlapping ranges in either direction (no store of the step can feed one of its loads).
+inline void copy_step(void* dst, const void* src) {
+  auto* w = static_cast<Word*>(dst);
+  auto* r = static_cast<const Word*>(src);
+  const Word w0 = r[0], w1 = r[1], w2 = r[2], w3 = r[3];
+  const Word w4 = r[4], w5 = r[5], w6 = r[6], w7 = r[7];
+  w[0] = w0;
+  w[1] = w1;
+  w[2] = w2;
+  w[3] = w3;
+  w[4] = w4;
+  w[5] = w5;
+  w[6] = w6;
+  w[7] = w7;
+}
 }  // namespace mem_detail
 
 // Sets n bytes at dst to byte.
@@ -61,19 +77,7 @@ PAGODA_NO_LIBCALL inline void copy_forward(void* dst, const void* src, size_t n)
   if (aligned_alike(d, s)) {
     for (; n > 0 && !word_aligned(d); --n) *d++ = *s++;
     for (; n >= kStep; n -= kStep, d += kStep, s += kStep) {
-      auto* w = reinterpret_cast<Word*>(d);
-      auto* r = reinterpret_cast<const Word*>(s);
-      // All loads before the stores: no store can feed a later load of the same step.
-      const Word w0 = r[0], w1 = r[1], w2 = r[2], w3 = r[3];
-      const Word w4 = r[4], w5 = r[5], w6 = r[6], w7 = r[7];
-      w[0] = w0;
-      w[1] = w1;
-      w[2] = w2;
-      w[3] = w3;
-      w[4] = w4;
-      w[5] = w5;
-      w[6] = w6;
-      w[7] = w7;
+      copy_step(d, s);
     }
     for (; n >= kWord; n -= kWord, d += kWord, s += kWord) {
       *reinterpret_cast<Word*>(d) = *reinterpret_cast<const Word*>(s);
@@ -92,18 +96,7 @@ PAGODA_NO_LIBCALL inline void copy_backward(void* dst, const void* src, size_t n
     for (; n >= kStep; n -= kStep) {
       d -= kStep;
       s -= kStep;
-      auto* w = reinterpret_cast<Word*>(d);
-      auto* r = reinterpret_cast<const Word*>(s);
-      const Word w0 = r[0], w1 = r[1], w2 = r[2], w3 = r[3];
-      const Word w4 = r[4], w5 = r[5], w6 = r[6], w7 = r[7];
-      w[7] = w7;
-      w[6] = w6;
-      w[5] = w5;
-      w[4] = w4;
-      w[3] = w3;
-      w[2] = w2;
-      w[1] = w1;
-      w[0] = w0;
+      copy_step(d, s);
     }
     for (; n >= kWord; n -= kWord) {
       d -= kWord;
