@@ -34,16 +34,11 @@ inline bool aligned_alike(const void* a, const void* b) {
 inline void copy_step(void* dst, const void* src) {
   auto* w = static_cast<Word*>(dst);
   auto* r = static_cast<const Word*>(src);
-  const Word w0 = r[0], w1 = r[1], w2 = r[2], w3 = r[3];
-  const Word w4 = r[4], w5 = r[5], w6 = r[6], w7 = r[7];
-  w[0] = w0;
-  w[1] = w1;
-  w[2] = w2;
-  w[3] = w3;
-  w[4] = w4;
-  w[5] = w5;
-  w[6] = w6;
-  w[7] = w7;
+  Word t[8];  // kept in registers: both loops are unrolled
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) t[i] = r[i];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) w[i] = t[i];
 }
 }  // namespace mem_detail
 
@@ -55,14 +50,9 @@ PAGODA_NO_LIBCALL inline void fill_bytes(void* dst, uint8_t byte, size_t n) {
   const Word pattern = byte * Word{0x0101010101010101};
   for (; n >= kStep; n -= kStep, d += kStep) {
     auto* w = reinterpret_cast<Word*>(d);
-    w[0] = pattern;
-    w[1] = pattern;
-    w[2] = pattern;
-    w[3] = pattern;
-    w[4] = pattern;
-    w[5] = pattern;
-    w[6] = pattern;
-    w[7] = pattern;
+    // Unrolled: eight stores and one branch a step.
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) w[i] = pattern;
   }
   for (; n >= kWord; n -= kWord, d += kWord) *reinterpret_cast<Word*>(d) = pattern;
   for (; n > 0; --n) *d++ = byte;
