@@ -25,8 +25,8 @@ struct Pipe {
 
   SpinLock lock{"pipe"};  // protects everything below
   bool in_use = false;    // under the pool lock
-  // Aligned, so that copies to and from a user buffer move whole words (a misaligned ring made
-  // every copy byte by byte: 10x slower).
+  // Aligned, so that copies to and from a user buffer move whole words (at offset 25, every copy
+  // went byte by byte: 4 MiB through the pipe took 3.4x as long, a 4 KiB write 5.3x).
   alignas(64) char data[kPipeSize] = {};
   uint32_t nread = 0;   // bytes read; data[nread % kPipeSize] is next
   uint32_t nwrite = 0;  // bytes written

@@ -19,8 +19,8 @@
 // holds zeros apart from the first 16 bytes of each frame (list links, now or earlier), unless
 // some of it was never used since boot (add_range, extend: contents unknown, "fresh"); a free
 // block's head state and a cached frame's state say which, and a block merged from both kinds is
-// fresh. A frame is reached at pa + virt_offset
-// (the kernel's direct map: offset 0; host tests: a host buffer). It is a PhysMemory, so page tables
+// fresh. A frame is reached at pa + virt_offset (the kernel's direct map, arch::kDirectMapOffset;
+// host tests: a host buffer). It is a PhysMemory, so page tables
 // can use it directly. The kernel-wide instance is kernel/kmem/kernel_memory.h's.
 //
 // Cpus, if it names any CPUs (Cpus::kCpus > 0), adds a per-CPU cache of single frames for the hot

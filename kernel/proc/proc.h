@@ -62,10 +62,6 @@ inline Proc* myproc() {
   const uint64_t below_top = kTop0 - 1 - sp;  // wraps above the top: out of range too
   return below_top < kSpan ? &g_procs[below_top / kStride] : myproc_from_hart();
 }
-// The same, for a caller whose interrupts are off (the trap path); kept for its callers.
-inline Proc* myproc_intr_off() {
-  return myproc();
-}
 // Whether p was killed. A flag read and set without the process's lock: kill() takes the lock
 // only to wake a sleeper; the trap path reads the flag on every return to user space.
 inline bool killed(const Proc* p) {

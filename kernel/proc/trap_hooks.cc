@@ -9,11 +9,11 @@
 namespace pagoda {
 
 arch::TrapFrame& trap::current_frame() {
-  return *myproc_intr_off()->trapframe;
+  return *myproc()->trapframe;
 }
 
 void trap::user_syscall() {
-  Proc* p = myproc_intr_off();  // the trap path enters with interrupts off
+  Proc* p = myproc();
   if (killed(p)) exit(-1);
   arch::intr_on();  // the trap state is saved: interrupts are fine now
   syscall(p);
@@ -46,7 +46,7 @@ void trap::kernel_trap_done(bool timer) {
 }
 
 trap::UserReturn trap::user_return_state() {
-  Proc* p = myproc_intr_off();
+  Proc* p = myproc();
   return {p->trapframe, p->kstack + arch::kPageSize, p->memory.user_token()};
 }
 
